@@ -1,0 +1,28 @@
+//! h1check's harness: proves an HTTP/1.1 server right byte for byte.
+//!
+//! # Brief overview
+//!
+//! - [`render`]: wire bytes to lossless text and back (snapshots, case files).
+//! - [`fixture`]: captured requests and their sidecars under `fixtures/`.
+//! - [`replay`]: sends a fixture whole, split, byte by byte and pipelined.
+//! - [`snapshot`]: renders exchanges for insta snapshots.
+//! - [`capture`]: records real clients into fixtures.
+//! - [`case`]: RFC conformance cases loaded from `fixtures/cases/`.
+//! - [`client`]: runs one case over TCP and reads what comes back.
+//! - [`verdict`]: PASS / WARN / FAIL / ERROR from what came back.
+//! - [`report`]: terminal, JSON, JUnit and HTML reports.
+//! - [`run`]: the `run` command.
+//! - [`strategies`]: proptest generators of valid and mutated requests.
+#![forbid(unsafe_code)]
+
+pub mod capture;
+pub mod case;
+pub mod client;
+pub mod fixture;
+pub mod render;
+pub mod replay;
+pub mod report;
+pub mod run;
+pub mod snapshot;
+pub mod strategies;
+pub mod verdict;

@@ -1,0 +1,29 @@
+//! `harness`: the h1check command line.
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("run") => harness::run::main(&args[2..]),
+        Some("capture") => harness::capture::main(&args[2..]),
+        Some("-h") | Some("--help") | None => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("error: unknown command '{other}'\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+const USAGE: &str = "\
+h1check harness: HTTP/1.1 conformance, replay and capture
+
+Usage: harness <COMMAND> [OPTIONS]
+
+Commands:
+  run        run the RFC conformance cases (against the embedded reference server, or --target)
+  capture    record real clients' requests into fixtures/
+
+Run 'harness <COMMAND> --help' for a command's options.";

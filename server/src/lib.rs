@@ -1,0 +1,32 @@
+//! h1check's reference HTTP/1.1 origin server, written on `std::net` and threads.
+//!
+//! # Brief overview
+//!
+//! - [`parse`] turns the bytes of a request head into a [`parse::Request`]:
+//!   a pure function over a byte slice, zero-copy, strict per RFC 9112.
+//! - [`request`] reads what a parsed head means for the connection: Host
+//!   (RFC 9112 §3.2), body framing (§6.3), persistence (§9.3), `Expect`.
+//! - [`framing`] frames bodies: Content-Length and the incremental chunked
+//!   decoder (RFC 9112 §6, §7).
+//! - [`status`] is the one place a request error becomes a status code.
+//! - [`response`] writes a status line, fields and body to any `Write`, with
+//!   the clock passed in so that bytes are reproducible.
+//! - [`site`] is the tutorial's site: `/`, `/test.jpg` and the form.
+//! - [`conn`] drives one connection: read, parse, frame, dispatch, write,
+//!   keep or close.
+//! - [`listener`] accepts connections, caps them, sets timeouts, shuts down.
+//! - [`clock`] is the injected source of `Date`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod clock;
+pub mod conn;
+pub mod framing;
+pub mod listener;
+pub mod parse;
+pub mod request;
+pub mod response;
+pub mod site;
+pub mod status;
+
+pub use listener::{Config, Handle, Server};
