@@ -330,6 +330,7 @@ fn parse_window<'h, 'b>(
         let Some(&b) = buf.get(pos + i) else {
             return Ok(Partial);
         };
+        check_line_len(pos + i)?;
         let ok = match i {
             5 => {
                 b.is_ascii_digit() && {
