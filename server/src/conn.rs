@@ -399,7 +399,7 @@ impl<T: Transport> Conn<'_, T> {
     /// Answers a rejected request with its status and closes.
     fn reject(&mut self, err: RequestError) {
         let status = status_for(&err);
-        let bytes = self.write_error(status, describe(&err));
+        let bytes = self.write_error(status, &err.describe());
         let ctx = &self.ctx;
         let wire = &self.buf[..self.filled];
         if let Some(tap) = &ctx.config.tap {
@@ -556,30 +556,5 @@ fn answer(
 fn log(ctx: &Context<'_>, method: &str, target: &str, status: u16, bytes: usize) {
     if ctx.config.log {
         eprintln!("{} {method} {target} {status} {bytes}", ctx.peer);
-    }
-}
-
-/// A sentence for the error page.
-fn describe(err: &RequestError) -> &'static str {
-    use framing::ErrorKind as F;
-    match err {
-        RequestError::Parse(e) => e.kind().describe(),
-        RequestError::Framing(e) => match e.kind() {
-            F::ContentLength => "invalid Content-Length",
-            F::ConflictingContentLength => "conflicting Content-Length values",
-            F::ContentLengthOverflow => "Content-Length too large",
-            F::TransferEncodingWithContentLength => "both Transfer-Encoding and Content-Length",
-            F::ChunkedNotFinal => "chunked is not the final transfer coding",
-            F::UnknownTransferCoding => "unsupported transfer coding",
-            F::ChunkSize => "invalid chunk size",
-            F::ChunkSizeOverflow => "chunk size too large",
-            F::ChunkExtension => "invalid chunk extension",
-            F::ChunkDelimiter => "chunk not followed by CRLF",
-            F::Trailer => "invalid trailer field",
-            F::BodyTooLarge => "request body too large",
-        },
-        RequestError::Host => "missing, repeated or invalid Host",
-        RequestError::UnsupportedVersion => "unsupported HTTP version",
-        RequestError::Expectation => "unsupported expectation",
     }
 }
