@@ -288,6 +288,11 @@ pub fn etag_of(bytes: &[u8]) -> String {
 }
 
 fn post_form(req: &Request<'_, '_>, body: &[u8]) -> Response {
+    // RFC 9110 §13.2.2: preconditions hold for POST too (`If-None-Match: *`
+    // is false here, since `/` has a representation: 412).
+    if preconditions(req, index_etag()) != Precondition::Proceed {
+        return Response::error(412, "A precondition in the request was false.");
+    }
     let form_type = req
         .headers
         .iter()
