@@ -365,6 +365,16 @@ fn serve_bytes_answers_pipelined_input() {
     );
 }
 
+/// RFC 9110 §9.3.2: even a rejected HEAD request gets no content.
+#[test]
+fn rejected_head_request_gets_no_content() {
+    let out = serve_bytes(b"HEAD / HTTP/1.1\r\n\r\n", &common::config());
+    let (r, rest) = parse_response(&out, true);
+    assert_eq!(r.status, 400);
+    assert!(rest.is_empty(), "content after a HEAD answer: {rest:?}");
+    assert!(r.field("content-length").is_some());
+}
+
 #[test]
 fn serve_bytes_of_nothing_is_nothing() {
     assert_eq!(serve_bytes(b"", &common::config()), b"");
