@@ -163,7 +163,11 @@ struct State {
 }
 
 struct Inner {
+    /// Why the capture should stop, once it should; [`Capture::wait`]
+    /// returns then.
     stopped: Option<StopReason>,
+    /// Set once no fixture may be written any more.
+    closed: bool,
     written: Vec<PathBuf>,
     error: Option<fixture::Error>,
 }
@@ -175,11 +179,18 @@ impl State {
     }
 
     fn stop(&self, reason: StopReason) {
-        // Taking the lock waits for a fixture being written: once this
-        // returns, no file is half written and none will be started.
         let mut inner = self.lock();
         inner.stopped.get_or_insert(reason);
         self.changed.notify_all();
+    }
+
+    /// Forbids further writes. Taking the lock waits for a fixture being
+    /// written: once this returns, no file is half written and none will
+    /// be started.
+    fn close(&self) -> std::sync::MutexGuard<'_, Inner> {
+        let mut inner = self.lock();
+        inner.closed = true;
+        inner
     }
 }
 
@@ -190,10 +201,15 @@ pub struct Stopper {
 }
 
 impl Stopper {
-    /// Asks the capture to stop. Returns once no fixture is being written;
-    /// none is started afterwards.
+    /// Asks the capture to stop: [`Capture::wait`] returns.
     pub fn stop(&self) {
         self.state.stop(StopReason::Asked);
+    }
+
+    /// Forbids any further write, waiting for one in progress, so that the
+    /// process can exit at once with complete files only.
+    pub fn close(&self) {
+        drop(self.state.close());
     }
 }
 
@@ -221,6 +237,7 @@ impl Capture {
         let state = Arc::new(State {
             inner: Mutex::new(Inner {
                 stopped: None,
+                closed: false,
                 written: Vec::new(),
                 error: None,
             }),
@@ -298,9 +315,9 @@ impl Capture {
         }
     }
 
-    /// Stops capturing (waiting for a fixture being written), shuts the
-    /// server down (giving it a short grace to finish its responses) and
-    /// says what was written.
+    /// Shuts the server down, giving it a short grace to finish the
+    /// responses (and fixtures) under way, then stops writing (waiting for a
+    /// fixture being written) and says what was written.
     pub fn finish(mut self) -> Result<Summary, Error> {
         self.state.stop(StopReason::Asked);
         if let Some(handle) = self.handle.take() {
@@ -313,7 +330,7 @@ impl Capture {
             // the process; every fixture is already complete.
             let _ = finished.recv_timeout(SHUTDOWN_GRACE);
         }
-        let mut inner = self.state.lock();
+        let mut inner = self.state.close();
         let written = std::mem::take(&mut inner.written);
         match inner.error.take() {
             Some(source) => Err(Error::Fixture { source, written }),
@@ -361,10 +378,17 @@ fn check(options: &Options) -> Result<(), Error> {
     Ok(())
 }
 
-/// The tap: writes one exchange as a fixture, unless the capture stopped.
+/// The tap: writes one exchange as a fixture, unless the capture is
+/// closed, has its `max_requests` or has failed. Requests answered while
+/// it winds down are still captured.
 fn record(state: &State, options: &Options, exchange: &Exchange<'_>) {
     let mut inner = state.lock();
-    if inner.stopped.is_some() {
+    if inner.closed
+        || inner.error.is_some()
+        || options
+            .max_requests
+            .is_some_and(|max| inner.written.len() >= max)
+    {
         return;
     }
     let (bytes, redacted) = if options.redact {
@@ -396,7 +420,7 @@ fn record(state: &State, options: &Options, exchange: &Exchange<'_>) {
             }
             inner.written.push(path);
             if options.max_requests == Some(inner.written.len()) {
-                inner.stopped = Some(StopReason::MaxRequests);
+                inner.stopped.get_or_insert(StopReason::MaxRequests);
             }
         }
         Err(e) => {
@@ -404,7 +428,7 @@ fn record(state: &State, options: &Options, exchange: &Exchange<'_>) {
                 eprintln!("error: {e}");
             }
             inner.error = Some(e);
-            inner.stopped = Some(StopReason::Asked);
+            inner.stopped.get_or_insert(StopReason::Asked);
         }
     }
     state.changed.notify_all();
@@ -672,10 +696,12 @@ pub fn main(args: &[String]) -> ExitCode {
     let mut interrupts = 0;
     if let Err(e) = ctrlc::set_handler(move || {
         interrupts += 1;
-        // The first interrupt stops cleanly; stop() returns once no fixture
-        // is half written, so a second one may exit at once.
-        stopper.stop();
-        if interrupts > 1 {
+        if interrupts == 1 {
+            // Stop cleanly: the responses under way are finished and captured.
+            stopper.stop();
+        } else {
+            // Stop now, but never in the middle of writing a fixture.
+            stopper.close();
             std::process::exit(130);
         }
     }) {
