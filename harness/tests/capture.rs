@@ -245,3 +245,58 @@ fn cli_captures_and_prints_each_file() {
     );
     assert_eq!(fs::read(file).unwrap(), LAST);
 }
+
+/// The committed corpus (`scripts/capture-fixtures.sh`): enough real
+/// clients, names that agree with the sidecars, and requests the reference
+/// server answers without a 400.
+#[test]
+fn committed_captures_are_named_after_their_sidecars_and_answered() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let fixtures = fixture::load_all(&root).unwrap();
+    let captures: Vec<_> = fixtures
+        .iter()
+        .filter(|f| f.name.starts_with("captures/"))
+        .collect();
+    assert!(captures.len() >= 40, "only {} captures", captures.len());
+    let mut clients: Vec<&str> = captures.iter().map(|f| f.sidecar.client.as_str()).collect();
+    clients.sort_unstable();
+    clients.dedup();
+    assert!(clients.len() >= 8, "only clients {clients:?}");
+    let config = server::Config {
+        log: false,
+        ..Default::default()
+    };
+    for f in captures {
+        let side = &f.sidecar;
+        // captures/CLIENT/SESSION/CC-PP-....http
+        let parts: Vec<&str> = f.name.split('/').collect();
+        assert_eq!(parts.len(), 4, "{}", f.name);
+        assert_eq!(parts[1], side.client, "{}", f.name);
+        assert_eq!(Some(parts[2]), side.session.as_deref(), "{}", f.name);
+        let (connection, position) = (side.connection.unwrap(), side.position.unwrap());
+        let stem = parts[3].trim_end_matches(".http");
+        assert_eq!(
+            stem,
+            capture::file_stem(connection, position, &f.bytes),
+            "{}",
+            f.name
+        );
+        assert!(
+            side.client_version.is_some() && side.captured_at.is_some(),
+            "{}",
+            f.name
+        );
+        assert!(
+            !side.how.contains("/work/") && !side.how.contains("/tmp/"),
+            "{}",
+            f.name
+        );
+        let response = server::conn::serve_bytes(&f.bytes, &config);
+        assert!(
+            response.starts_with(b"HTTP/1.1 ") && !response.starts_with(b"HTTP/1.1 400"),
+            "{}: {}",
+            f.name,
+            String::from_utf8_lossy(&response[..response.len().min(200)])
+        );
+    }
+}

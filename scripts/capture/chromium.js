@@ -36,10 +36,12 @@ async function main() {
     for (let n = 0; n < (await fields.count()); n++) {
       await fields.nth(n).fill("h1check");
     }
-    const before = page.url();
     const submit = page.locator("form [type=submit], form button");
+    // The form may post back to the same URL: wait for the POST's answer.
     await Promise.all([
-      page.waitForURL((u) => u.toString() !== before, { timeout: 10000 }),
+      page.waitForResponse((r) => r.request().method() === "POST", {
+        timeout: 10000,
+      }),
       (await submit.count()) > 0
         ? submit.first().click()
         : page.locator("form").evaluate((f) => f.requestSubmit()),

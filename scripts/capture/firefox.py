@@ -100,12 +100,17 @@ def main():
         submit = client.find_elements(
             By.CSS_SELECTOR, "form [type=submit], form button"
         )
-        before = client.get_url()
+        # The form may post back to the same URL: mark this document and
+        # wait for another one.
+        client.execute_script("window.__h1check_before_submit = true")
         if submit:
             submit[0].click()
         else:
             client.execute_script("arguments[0].requestSubmit()", script_args=[form])
-        Wait(client, timeout=10).until(lambda m: m.get_url() != before)
+        Wait(client, timeout=10).until(
+            lambda m: not m.execute_script("return !!window.__h1check_before_submit")
+            and m.execute_script("return document.readyState") == "complete"
+        )
         time.sleep(1.0)
         client.delete_session()
     finally:
