@@ -172,12 +172,18 @@ CHROMIUM_FLAGS=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-
 session chromium "$V_CHROMIUM" page-and-form 3 \
     --note 'playwright-core drives Debian'\''s Chromium: it loads the page (the image and favicon follow) and submits the form' -- \
     node "$ROOT/scripts/capture/chromium.js" "$BASE/"
+session chromium "$V_CHROMIUM" reload 3 \
+    --note 'playwright-core drives Debian'"'"'s Chromium: it loads the page, then reloads it (revalidation)' -- \
+    node "$ROOT/scripts/capture/chromium.js" "$BASE/" --reload
 session chromium "$V_CHROMIUM" dump-dom 1 \
     --note 'chromium --dump-dom: the page and its subresources, no script driving the browser' -- \
     chromium "${CHROMIUM_FLAGS[@]}" --user-data-dir="$STAGE/work/chromium-profile" --dump-dom "$BASE/"
 session firefox "$V_FIREFOX" page-and-form 3 \
     --note 'Marionette drives Firefox ESR: it loads the page (the image and favicon follow) and submits the form' -- \
     "$ROOT/$PY" "$ROOT/scripts/capture/firefox.py" "$BASE/"
+session firefox "$V_FIREFOX" reload 3 \
+    --note 'Marionette drives Firefox ESR: it loads the page, then reloads it (revalidation)' -- \
+    "$ROOT/$PY" "$ROOT/scripts/capture/firefox.py" "$BASE/" --reload
 session firefox "$V_FIREFOX" screenshot 1 \
     --note 'firefox --screenshot: the page and its image, no script driving the browser' -- \
     firefox-esr --headless --no-remote --profile firefox-profile --screenshot shot.png "$BASE/"

@@ -1,7 +1,10 @@
-// Drive headless Chromium (Debian's, through playwright-core): load the
-// page, let it fetch the image and favicon, fill the form and submit it.
+// Drive headless Chromium (Debian's, through playwright-core).
 //
-// Usage: node chromium.js URL [--chromium PATH]
+// Usage: node chromium.js URL [--chromium PATH] [--reload]
+//
+// By default: load the page, let it fetch the image and favicon, fill the
+// form and submit it. With --reload: load the page, then reload it, so the
+// browser revalidates what it cached (conditional requests).
 "use strict";
 const { chromium } = require("playwright-core");
 
@@ -10,7 +13,8 @@ async function main() {
   const url = args[0];
   const i = args.indexOf("--chromium");
   const executablePath = i >= 0 ? args[i + 1] : "/usr/bin/chromium";
-  if (!url) throw new Error("usage: chromium.js URL [--chromium PATH]");
+  const reload = args.includes("--reload");
+  if (!url) throw new Error("usage: chromium.js URL [--chromium PATH] [--reload]");
   const browser = await chromium.launch({
     executablePath,
     headless: true,
@@ -30,6 +34,11 @@ async function main() {
     await page.goto(url, { waitUntil: "load" });
     // The image came with "load"; give the favicon request a moment.
     await page.waitForTimeout(1500);
+    if (reload) {
+      await page.reload({ waitUntil: "load" });
+      await page.waitForTimeout(1000);
+      return;
+    }
     const fields = page.locator(
       "form input[type=text], form input:not([type]), form textarea",
     );

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Drive headless Firefox ESR through Marionette (its built-in remote
-protocol, no geckodriver needed): load the page, let it fetch the image and
-favicon, fill the form and submit it.
+protocol, no geckodriver needed).
 
-Usage: firefox.py URL [--firefox PATH] [--marionette-port N]
+Usage: firefox.py URL [--firefox PATH] [--marionette-port N] [--reload]
+
+By default: load the page, let it fetch the image and favicon, fill the form
+and submit it. With --reload: load the page, then reload it, so the browser
+revalidates what it cached (conditional requests).
 """
 import argparse
 import os
@@ -39,6 +42,7 @@ def main():
     ap.add_argument("--marionette-port", type=int, default=0,
                     help="default: a free port")
     ap.add_argument("--value", default="h1check")
+    ap.add_argument("--reload", action="store_true")
     args = ap.parse_args()
 
     if args.marionette_port == 0:
@@ -91,6 +95,11 @@ def main():
         # The page is loaded (navigate waits for "load", so the image has
         # come too); give the favicon request a moment.
         time.sleep(1.5)
+        if args.reload:
+            client.refresh()
+            time.sleep(1.0)
+            client.delete_session()
+            return
         form = client.find_element(By.CSS_SELECTOR, "form")
         for field in client.find_elements(
             By.CSS_SELECTOR, "form input[type=text], form input:not([type]), form textarea"
