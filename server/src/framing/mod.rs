@@ -50,6 +50,8 @@ pub enum ErrorKind {
     TransferEncodingWithContentLength,
     /// Occurs when chunked is not the final transfer coding of a request (RFC 9112 §6.3 step 4).
     ChunkedNotFinal,
+    /// Occurs when an HTTP/1.0 request has Transfer-Encoding: "the framing is faulty" (RFC 9112 §6.1).
+    TransferEncodingInHttp10,
     /// Occurs when a transfer coding is not understood (501, RFC 9112 §6.1).
     UnknownTransferCoding,
     /// Occurs when a chunk-size is not hexadecimal (RFC 9112 §7.1).
@@ -64,4 +66,148 @@ pub enum ErrorKind {
     Trailer,
     /// Occurs when the body is longer than the limit (413, RFC 9110 §15.5.14).
     BodyTooLarge,
+}
+
+use crate::parse::{Request, Version};
+
+/// Decides how a request's body is delimited, following RFC 9112 §6.3:
+///
+/// 1.–2. (responses only: HEAD, 1xx, 204, 304, CONNECT 2xx.)
+/// 3. Transfer-Encoding and Content-Length together: the server rejects the
+///    request (§6.1: "A server MAY reject a request that contains both
+///    Content-Length and Transfer-Encoding"; it must close the connection
+///    afterwards either way, which an error does).
+/// 4. Transfer-Encoding present: chunked must be the final coding, else
+///    "the server MUST respond with the 400 (Bad Request) status code and
+///    then close the connection"; any other coding it does not understand
+///    gets 501 (§6.1, "SHOULD respond with 501"). In HTTP/1.0 a
+///    Transfer-Encoding means "the framing is faulty" (§6.1): 400.
+/// 5. An invalid Content-Length: "the server MUST respond with a 400 (Bad
+///    Request) status code and then close the connection", unless it is a
+///    list of identical valid values, which counts as one.
+/// 6. A valid Content-Length: that many bytes.
+/// 7. Otherwise a request has no body.
+pub fn body_kind(req: &Request<'_, '_>) -> Result<BodyKind, Error> {
+    let mut te = false;
+    let mut cl = false;
+    for h in req.headers {
+        te |= h.name.eq_ignore_ascii_case("transfer-encoding");
+        cl |= h.name.eq_ignore_ascii_case("content-length");
+    }
+    let err = |kind| Err(Error::new(kind, 0));
+    if te {
+        // Step 3.
+        if cl {
+            return err(ErrorKind::TransferEncodingWithContentLength);
+        }
+        if req.version < Version::HTTP_11 {
+            return err(ErrorKind::TransferEncodingInHttp10);
+        }
+        return transfer_codings(req).map(|()| BodyKind::Chunked);
+    }
+    if cl {
+        return content_length(req).map(BodyKind::Length);
+    }
+    Ok(BodyKind::Empty)
+}
+
+/// Step 4: the codings of every Transfer-Encoding line, as one list
+/// (RFC 9110 §5.3), must end in exactly one `chunked`.
+fn transfer_codings(req: &Request<'_, '_>) -> Result<(), Error> {
+    let mut codings = 0usize;
+    let mut chunked_last = false;
+    let mut unknown = false;
+    for h in req
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("transfer-encoding"))
+    {
+        // RFC 9110 §5.6.1: a recipient must accept empty list elements.
+        for element in h.value.split(|&b| b == b',') {
+            let element = trim_ows(element);
+            if element.is_empty() {
+                continue;
+            }
+            // transfer-coding = token *( OWS ";" OWS transfer-parameter )
+            // (RFC 9112 §7): only the name decides.
+            let name = trim_ows(element.split(|&b| b == b';').next().unwrap_or(element));
+            if name.is_empty() || !name.iter().all(|&b| crate::parse::TOKEN[b as usize]) {
+                return Err(Error::new(ErrorKind::ChunkedNotFinal, 0));
+            }
+            if chunked_last {
+                // Something follows chunked: §6.3 step 4, or chunked applied
+                // twice (§6.1: "MUST NOT apply the chunked transfer coding
+                // more than once").
+                return Err(Error::new(ErrorKind::ChunkedNotFinal, 0));
+            }
+            codings += 1;
+            if name.eq_ignore_ascii_case(b"chunked") {
+                // chunked takes no parameters (RFC 9112 §7.1).
+                if name.len() != element.len() {
+                    return Err(Error::new(ErrorKind::ChunkedNotFinal, 0));
+                }
+                chunked_last = true;
+            } else {
+                unknown = true;
+            }
+        }
+    }
+    if codings == 0 || !chunked_last {
+        Err(Error::new(ErrorKind::ChunkedNotFinal, 0))
+    } else if unknown {
+        Err(Error::new(ErrorKind::UnknownTransferCoding, 0))
+    } else {
+        Ok(())
+    }
+}
+
+/// Steps 5 and 6: `Content-Length = 1*DIGIT` (RFC 9110 §8.6); several lines
+/// or a list are accepted only when every value is valid and the same.
+fn content_length(req: &Request<'_, '_>) -> Result<u64, Error> {
+    let mut found: Option<u64> = None;
+    for h in req
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("content-length"))
+    {
+        for element in h.value.split(|&b| b == b',') {
+            let n = parse_decimal(trim_ows(element))?;
+            match found {
+                Some(m) if m != n => {
+                    return Err(Error::new(ErrorKind::ConflictingContentLength, 0))
+                }
+                _ => found = Some(n),
+            }
+        }
+    }
+    found.ok_or(Error::new(ErrorKind::ContentLength, 0))
+}
+
+/// `1*DIGIT` as a u64: no sign, no space, no hex, no separators.
+pub fn parse_decimal(digits: &[u8]) -> Result<u64, Error> {
+    if digits.is_empty() {
+        return Err(Error::new(ErrorKind::ContentLength, 0));
+    }
+    let mut n: u64 = 0;
+    for (i, &b) in digits.iter().enumerate() {
+        if !b.is_ascii_digit() {
+            return Err(Error::new(ErrorKind::ContentLength, i));
+        }
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(b - b'0')))
+            .ok_or(Error::new(ErrorKind::ContentLengthOverflow, i))?;
+    }
+    Ok(n)
+}
+
+/// Strips `OWS = *( SP / HTAB )` from both ends (RFC 9110 §5.6.3).
+pub fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
 }

@@ -155,6 +155,8 @@ pub enum ErrorKind {
     WhitespaceBeforeColon,
     /// Occurs when a field line starts with whitespace: obsolete line folding (RFC 9112 §5.2).
     ObsFold,
+    /// Occurs when whitespace stands between the request-line and the first field (RFC 9112 §2.2).
+    WhitespaceAfterStartLine,
     /// Occurs when a field value holds a forbidden byte such as NUL or a control (RFC 9110 §5.5).
     HeaderValue,
     /// Occurs when a CR is not followed by LF (RFC 9112 §2.2).
@@ -179,6 +181,7 @@ impl ErrorKind {
             ErrorKind::HeaderName => "invalid field name",
             ErrorKind::WhitespaceBeforeColon => "whitespace between field name and colon",
             ErrorKind::ObsFold => "obsolete line folding",
+            ErrorKind::WhitespaceAfterStartLine => "whitespace after the request-line",
             ErrorKind::HeaderValue => "invalid byte in field value",
             ErrorKind::BareCr => "CR not followed by LF",
             ErrorKind::BareLf => "LF without CR",
@@ -188,15 +191,431 @@ impl ErrorKind {
     }
 }
 
+mod table;
+pub use table::TOKEN;
+
 /// Parses a request head from the start of `buf`, filling `headers`.
 ///
 /// The number of fields accepted is the smaller of `headers.len()` and
-/// `config.max_header_count`.
+/// `config.max_header_count`. Any prefix of a valid head is
+/// [`Status::Partial`]; an error is reported as soon as the bytes seen prove
+/// it, at the offset of the offending byte, so a prefix of an invalid head
+/// is either `Partial` or the same error as the whole.
 pub fn parse_request<'h, 'b>(
     buf: &'b [u8],
     headers: &'h mut [Header<'b>],
     config: &Config,
 ) -> Result<Status<Request<'h, 'b>>, Error> {
-    let _ = (buf, headers, config);
-    todo!("parser")
+    // The head may not be longer than `max_head_len`: parse only that much,
+    // and if the head has not ended within it, the head is too large.
+    let limit = buf.len().min(config.max_head_len);
+    let too_large = buf.len() > config.max_head_len;
+    let window = &buf[..limit];
+    match parse_window(window, headers, config) {
+        Ok(Status::Partial) if too_large => Err(Error::new(ErrorKind::HeadTooLarge, limit)),
+        other => other,
+    }
 }
+
+/// What ends a line at `pos`: `Some(len)` of the line terminator, `None`
+/// when more bytes are needed; an error for a bare CR or a refused bare LF.
+#[inline]
+fn line_end(buf: &[u8], pos: usize, config: &Config) -> Result<Option<usize>, Error> {
+    match buf[pos] {
+        b'\r' => match buf.get(pos + 1) {
+            None => Ok(None),
+            Some(b'\n') => Ok(Some(2)),
+            // RFC 9112 §2.2: "a recipient of such a bare CR MUST consider
+            // that element to be invalid".
+            Some(_) => Err(Error::new(ErrorKind::BareCr, pos)),
+        },
+        // RFC 9112 §2.2: "a recipient MAY recognize a single LF as a line
+        // terminator" — only when configured to.
+        b'\n' if config.allow_bare_lf_line_endings => Ok(Some(1)),
+        b'\n' => Err(Error::new(ErrorKind::BareLf, pos)),
+        _ => unreachable!("line_end called on a byte that is not CR or LF"),
+    }
+}
+
+fn parse_window<'h, 'b>(
+    buf: &'b [u8],
+    headers: &'h mut [Header<'b>],
+    config: &Config,
+) -> Result<Status<Request<'h, 'b>>, Error> {
+    use Status::Partial;
+    let mut pos = 0;
+
+    // RFC 9112 §2.2: "a server that is expecting to receive and parse a
+    // request-line SHOULD ignore at least one empty line (CRLF) received
+    // prior to the request-line." Any number is ignored, within the head limit.
+    while let Some(&b) = buf.get(pos) {
+        if b != b'\r' && b != b'\n' {
+            break;
+        }
+        match line_end(buf, pos, config)? {
+            Some(n) => pos += n,
+            None => return Ok(Partial),
+        }
+    }
+    let line_start = pos;
+    let line_limit = line_start + config.max_request_line_len;
+    let check_line_len = |i: usize| {
+        if i >= line_limit {
+            // RFC 9112 §3: "A server that receives a request-target longer
+            // than any URI it wishes to parse MUST respond with a 414".
+            Err(Error::new(ErrorKind::RequestLineTooLong, i))
+        } else {
+            Ok(())
+        }
+    };
+
+    // method = token (RFC 9112 §3.1)
+    while let Some(&b) = buf.get(pos) {
+        if !TOKEN[b as usize] {
+            break;
+        }
+        check_line_len(pos)?;
+        pos += 1;
+    }
+    let Some(&b) = buf.get(pos) else {
+        return Ok(Partial);
+    };
+    check_line_len(pos)?;
+    if pos == line_start {
+        return Err(Error::new(ErrorKind::Method, pos));
+    }
+    // RFC 9112 §3: request-line = method SP request-target SP HTTP-version;
+    // exactly one SP, no other whitespace.
+    if b != b' ' {
+        let kind = match b {
+            b'\r' | b'\n' | b'\t' | 0x0b | 0x0c => ErrorKind::RequestLine,
+            _ => ErrorKind::Method,
+        };
+        return Err(Error::new(kind, pos));
+    }
+    let method = ascii(&buf[line_start..pos]);
+    pos += 1;
+
+    // request-target (RFC 9112 §3.2): scan to the next SP, then classify.
+    let target_start = pos;
+    while let Some(&b) = buf.get(pos) {
+        check_line_len(pos)?;
+        if b == b' ' {
+            break;
+        }
+        if !ABSOLUTE_TARGET[b as usize] {
+            let kind = match b {
+                b'\r' | b'\n' | b'\t' | 0x0b | 0x0c => ErrorKind::RequestLine,
+                _ => ErrorKind::Target,
+            };
+            return Err(Error::new(kind, pos));
+        }
+        pos += 1;
+    }
+    if pos == buf.len() {
+        return Ok(Partial);
+    }
+    if pos == target_start {
+        return Err(Error::new(ErrorKind::RequestLine, pos));
+    }
+    let target = &buf[target_start..pos];
+    let form = classify_target(method, target, target_start)?;
+    let target = ascii(target);
+    pos += 1;
+
+    // HTTP-version = HTTP-name "/" DIGIT "." DIGIT, case-sensitive (RFC 9112 §2.3).
+    const PATTERN: &[u8; 8] = b"HTTP/0.0";
+    let mut version = Version { major: 0, minor: 0 };
+    for (i, &want) in PATTERN.iter().enumerate() {
+        let Some(&b) = buf.get(pos + i) else {
+            return Ok(Partial);
+        };
+        check_line_len(pos + i)?;
+        let ok = match i {
+            5 => {
+                b.is_ascii_digit() && {
+                    version.major = b - b'0';
+                    true
+                }
+            }
+            7 => {
+                b.is_ascii_digit() && {
+                    version.minor = b - b'0';
+                    true
+                }
+            }
+            _ => b == want,
+        };
+        if !ok {
+            let kind = if i == 0 && b == b' ' {
+                ErrorKind::RequestLine
+            } else {
+                ErrorKind::Version
+            };
+            return Err(Error::new(kind, pos + i));
+        }
+    }
+    pos += PATTERN.len();
+    let Some(&b) = buf.get(pos) else {
+        return Ok(Partial);
+    };
+    if b != b'\r' && b != b'\n' {
+        let kind = if b == b' ' || b == b'\t' {
+            ErrorKind::RequestLine
+        } else {
+            ErrorKind::Version
+        };
+        return Err(Error::new(kind, pos));
+    }
+    match line_end(buf, pos, config)? {
+        Some(n) => pos += n,
+        None => return Ok(Partial),
+    }
+
+    // field-line = field-name ":" OWS field-value OWS (RFC 9112 §5)
+    let max_fields = headers.len().min(config.max_header_count);
+    let mut count = 0;
+    loop {
+        let Some(&b) = buf.get(pos) else {
+            return Ok(Partial);
+        };
+        match b {
+            b'\r' | b'\n' => match line_end(buf, pos, config)? {
+                Some(n) => {
+                    pos += n;
+                    break;
+                }
+                None => return Ok(Partial),
+            },
+            b' ' | b'\t' => {
+                // RFC 9112 §2.2: whitespace between the start-line and the
+                // first field: "reject the message as invalid". §5.2: a
+                // server "MUST either reject the message by sending a 400"
+                // or replace obs-fold; this server rejects.
+                let kind = if count == 0 {
+                    ErrorKind::WhitespaceAfterStartLine
+                } else {
+                    ErrorKind::ObsFold
+                };
+                return Err(Error::new(kind, pos));
+            }
+            _ => {}
+        }
+        let name_start = pos;
+        while let Some(&b) = buf.get(pos) {
+            if !TOKEN[b as usize] {
+                break;
+            }
+            pos += 1;
+        }
+        let Some(&b) = buf.get(pos) else {
+            return Ok(Partial);
+        };
+        if b != b':' || pos == name_start {
+            if pos > name_start && (b == b' ' || b == b'\t') {
+                // RFC 9112 §5.1: "A server MUST reject, with a response status
+                // code of 400 (Bad Request), any received request message that
+                // contains whitespace between a header field name and colon."
+                let mut look = pos;
+                while let Some(&w) = buf.get(look) {
+                    match w {
+                        b' ' | b'\t' => look += 1,
+                        b':' => return Err(Error::new(ErrorKind::WhitespaceBeforeColon, pos)),
+                        _ => return Err(Error::new(ErrorKind::HeaderName, pos)),
+                    }
+                }
+                return Ok(Partial);
+            }
+            return Err(Error::new(ErrorKind::HeaderName, pos));
+        }
+        if count == max_fields {
+            return Err(Error::new(ErrorKind::TooManyHeaders, name_start));
+        }
+        let name = ascii(&buf[name_start..pos]);
+        pos += 1;
+
+        // OWS before the value is not part of it (RFC 9112 §5).
+        while let Some(&(b' ' | b'\t')) = buf.get(pos) {
+            pos += 1;
+        }
+        let value_start = pos;
+        let mut value_end = pos;
+        loop {
+            let Some(&b) = buf.get(pos) else {
+                return Ok(Partial);
+            };
+            if FIELD_VCHAR[b as usize] {
+                pos += 1;
+                value_end = pos;
+            } else if b == b' ' || b == b'\t' {
+                pos += 1;
+            } else if b == b'\r' || b == b'\n' {
+                match line_end(buf, pos, config)? {
+                    Some(n) => {
+                        pos += n;
+                        break;
+                    }
+                    None => return Ok(Partial),
+                }
+            } else {
+                // RFC 9110 §5.5: NUL and other controls are not field-vchar;
+                // "a recipient of CR, LF, or NUL within a field value MUST
+                // either reject the message or replace each of those
+                // characters with SP". This server rejects.
+                return Err(Error::new(ErrorKind::HeaderValue, pos));
+            }
+        }
+        headers[count] = Header {
+            name,
+            value: &buf[value_start..value_end],
+        };
+        count += 1;
+    }
+
+    let headers: &'h [Header<'b>] = headers;
+    Ok(Status::Complete(Request {
+        method,
+        target,
+        form,
+        version,
+        headers: &headers[..count],
+        head_len: pos,
+    }))
+}
+
+/// Which of the four forms `target` has, given the method (RFC 9112 §3.2).
+fn classify_target(method: &str, target: &[u8], offset: usize) -> Result<TargetForm, Error> {
+    let bad = |i: usize| Err(Error::new(ErrorKind::Target, offset + i));
+    check_percent(target, offset)?;
+    if method == "CONNECT" {
+        // RFC 9112 §3.2.3: "the authority-form ... is only used for CONNECT
+        // requests"; authority-form = uri-host ":" port.
+        return match check_authority(target, true) {
+            Ok(()) => Ok(TargetForm::Authority),
+            Err(i) => bad(i),
+        };
+    }
+    match target[0] {
+        // RFC 9112 §3.2.1: origin-form = absolute-path [ "?" query ]
+        b'/' => match target.iter().position(|&b| !TARGET[b as usize]) {
+            None => Ok(TargetForm::Origin),
+            Some(i) => bad(i),
+        },
+        // RFC 9112 §3.2.4: asterisk-form = "*", only for OPTIONS.
+        b'*' if target.len() == 1 => {
+            if method == "OPTIONS" {
+                Ok(TargetForm::Asterisk)
+            } else {
+                bad(0)
+            }
+        }
+        b if b.is_ascii_alphabetic() => {
+            check_absolute(target).map_or_else(bad, |()| Ok(TargetForm::Absolute))
+        }
+        _ => bad(0),
+    }
+}
+
+/// `pct-encoded = "%" HEXDIG HEXDIG` (RFC 3986 §2.1).
+fn check_percent(target: &[u8], offset: usize) -> Result<(), Error> {
+    let mut i = 0;
+    while i < target.len() {
+        if target[i] == b'%' {
+            let ok = target
+                .get(i + 1..i + 3)
+                .is_some_and(|h| table::is_hex(h[0]) && table::is_hex(h[1]));
+            if !ok {
+                return Err(Error::new(ErrorKind::Target, offset + i));
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    Ok(())
+}
+
+/// absolute-form = absolute-URI (RFC 9112 §3.2.2), with the authority that
+/// an `http` or `https` URI needs (RFC 9110 §4.2.1, §4.2.4). Returns the
+/// offset of the first bad byte.
+fn check_absolute(target: &[u8]) -> Result<(), usize> {
+    let colon = target
+        .iter()
+        .position(|&b| !SCHEME[b as usize])
+        .ok_or(target.len())?;
+    if target[colon] != b':' {
+        return Err(colon);
+    }
+    let scheme = &target[..colon];
+    let rest = &target[colon + 1..];
+    let is_http = scheme.eq_ignore_ascii_case(b"http") || scheme.eq_ignore_ascii_case(b"https");
+    if let Some(after) = rest.strip_prefix(b"//") {
+        let start = colon + 3;
+        let end = after
+            .iter()
+            .position(|&b| b == b'/' || b == b'?')
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        // RFC 9110 §4.2.4: a recipient "SHOULD parse for userinfo and treat
+        // its presence as an error"; §4.2.1: an empty host "MUST" be rejected.
+        if is_http && authority.is_empty() {
+            return Err(start);
+        }
+        check_authority(authority, false).map_err(|i| start + i)?;
+        let path = &after[end..];
+        if let Some(i) = path.iter().position(|&b| !TARGET[b as usize]) {
+            return Err(start + end + i);
+        }
+        Ok(())
+    } else if is_http {
+        Err(colon + 1)
+    } else {
+        match rest.iter().position(|&b| !TARGET[b as usize]) {
+            None => Ok(()),
+            Some(i) => Err(colon + 1 + i),
+        }
+    }
+}
+
+/// `authority = host [ ":" port ]` without userinfo; with `need_port`,
+/// `uri-host ":" port` as in authority-form (RFC 9112 §3.2.3). Returns the
+/// offset of the first bad byte.
+pub(crate) fn check_authority(authority: &[u8], need_port: bool) -> Result<(), usize> {
+    let host_end = if authority.first() == Some(&b'[') {
+        // IP-literal = "[" ( IPv6address / IPvFuture ) "]"
+        let close = authority.iter().position(|&b| b == b']').ok_or(0usize)?;
+        let inner = &authority[1..close];
+        if inner.is_empty()
+            || !inner
+                .iter()
+                .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.' || b == b'v' || b == b'V')
+        {
+            return Err(1);
+        }
+        close + 1
+    } else {
+        match authority.iter().position(|&b| !REG_NAME[b as usize]) {
+            Some(i) if authority[i] != b':' => return Err(i),
+            Some(i) => i,
+            None => authority.len(),
+        }
+    };
+    let port = &authority[host_end..];
+    match port.split_first() {
+        None if need_port => Err(host_end),
+        None => Ok(()),
+        Some((b':', digits)) => match digits.iter().position(|b| !b.is_ascii_digit()) {
+            None if need_port && digits.is_empty() => Err(host_end + 1),
+            None => Ok(()),
+            Some(i) => Err(host_end + 1 + i),
+        },
+        Some(_) => Err(host_end),
+    }
+}
+
+/// The bytes are ASCII (checked by the byte tables), so they are UTF-8.
+fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).expect("ASCII checked by the byte tables")
+}
+
+use table::{ABSOLUTE_TARGET, FIELD_VCHAR, REG_NAME, SCHEME, TARGET};
