@@ -1,1 +1,560 @@
-//! TODO: conn
+//! One connection: read, parse, frame, dispatch, write, keep or close.
+//!
+//! [`serve`] runs the whole state machine over any [`Transport`]: a
+//! `TcpStream` in the server, or an in-memory stream in [`serve_bytes`]
+//! (used by tests and fuzzing), so both take one code path.
+//!
+//! Per request:
+//!
+//! 1. Wait for a first byte, at most `idle_timeout` (RFC 9112 §9.5: an idle
+//!    persistent connection may be closed at any time; here silently).
+//! 2. Read until [`parse_request`] says `Complete`, at most `head_timeout`
+//!    from the first byte; past it, 408 and close (RFC 9110 §15.5.9).
+//! 3. [`request::plan`] checks Host, version, framing, `Expect`.
+//! 4. Read the body as the plan says: a Content-Length body stays in the
+//!    read buffer; a chunked one is decoded by [`ChunkedDecoder`]. Bodies
+//!    over `max_body` are 413. `100 Continue` goes out first when the
+//!    client asked for it and the body is not already all here.
+//! 5. Call the handler (a panic becomes one 500 and a closed connection),
+//!    write the response into the output buffer, tap and log.
+//! 6. What follows in the read buffer is the next request (pipelining):
+//!    responses go out in order, batched into one write until the server
+//!    needs to read again.
+//!
+//! Any error in a head or its framing is answered with the status
+//! [`status_for`] gives and `Connection: close`, then the connection
+//! closes: after a framing error the server cannot know where the next
+//! request would start (RFC 9112 §6.3, §11.2). An incomplete request at
+//! end of input is closed without an answer.
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use crate::framing::{self, BodyKind, ChunkedDecoder};
+use crate::listener::{Config, Exchange};
+use crate::parse::{self, parse_request, Header, Request, Status, Version};
+use crate::request::{self, Plan};
+use crate::response::{Connection, Response, CONTINUE};
+use crate::status::{status_for, RequestError};
+
+/// Header slots per request, on the stack. `Config::limits.max_header_count`
+/// can only lower this.
+pub const MAX_HEADERS: usize = 100;
+
+/// Bytes the read buffer starts with, and the least it asks a read for.
+const READ_CHUNK: usize = 8 * 1024;
+
+/// Past this size, a read buffer that has emptied is shrunk back, so one
+/// large body does not pin memory for the rest of a connection.
+const SHRINK_ABOVE: usize = 64 * 1024;
+
+/// How long a closing connection keeps reading (and discarding) what the
+/// client still sends, so a reset does not destroy the last response before
+/// the client has read it (RFC 9112 §9.6).
+const LINGER: Duration = Duration::from_millis(500);
+
+/// Most bytes read and discarded while lingering.
+const LINGER_BYTES: usize = 256 * 1024;
+
+/// A byte stream a connection runs on.
+pub trait Transport: Read + Write {
+    /// Sets how long a read may block; `None` blocks for ever.
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()>;
+    /// Closes the sending side (a TCP FIN), keeping the receiving side open.
+    fn shutdown_write(&mut self) -> io::Result<()>;
+}
+
+impl Transport for TcpStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        TcpStream::set_read_timeout(self, timeout)
+    }
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        self.shutdown(std::net::Shutdown::Write)
+    }
+}
+
+/// An in-memory transport: reads give `input` and then end of stream;
+/// writes are collected in `output`.
+#[derive(Debug, Default)]
+pub struct Memory<'a> {
+    input: &'a [u8],
+    /// Everything the connection wrote.
+    pub output: Vec<u8>,
+}
+
+impl<'a> Memory<'a> {
+    /// A stream that reads `input`, then end of stream.
+    pub fn new(input: &'a [u8]) -> Memory<'a> {
+        Memory {
+            input,
+            output: Vec::new(),
+        }
+    }
+}
+
+impl Read for Memory<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.input.read(buf)
+    }
+}
+
+impl Write for Memory<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.output.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Transport for Memory<'_> {
+    fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs the connection state machine over `input` (all of it, then end of
+/// stream) and returns every byte the server wrote.
+pub fn serve_bytes(input: &[u8], config: &Config) -> Vec<u8> {
+    let mut stream = Memory::new(input);
+    serve(
+        &mut stream,
+        config,
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        0,
+    );
+    stream.output
+}
+
+/// Serves one connection until it closes. `peer` and `connection` (its
+/// number in accept order) are passed to the tap and the log.
+pub fn serve<T: Transport>(io: &mut T, config: &Config, peer: SocketAddr, connection: u64) {
+    let mut conn = Conn {
+        io,
+        ctx: Context {
+            config,
+            peer,
+            connection,
+            index: 0,
+        },
+        buf: vec![0; READ_CHUNK],
+        filled: 0,
+        eof: false,
+        out: Vec::with_capacity(READ_CHUNK),
+        body: Vec::new(),
+        read_timeout: None,
+    };
+    conn.run();
+}
+
+/// What the tap and the log need to know about the connection.
+struct Context<'c> {
+    config: &'c Config,
+    peer: SocketAddr,
+    connection: u64,
+    index: u32,
+}
+
+struct Conn<'c, T: Transport> {
+    io: &'c mut T,
+    ctx: Context<'c>,
+    /// The read buffer; `buf[..filled]` holds bytes received and not yet
+    /// consumed, starting with the current request's first byte. Its
+    /// length is its usable size (zeroed once, reused).
+    buf: Vec<u8>,
+    filled: usize,
+    /// The client closed its sending side.
+    eof: bool,
+    /// Responses not yet written.
+    out: Vec<u8>,
+    /// A decoded chunked body.
+    body: Vec<u8>,
+    /// The read timeout last set on the transport.
+    read_timeout: Option<Duration>,
+}
+
+enum Got {
+    Data,
+    Eof,
+    Timeout,
+    Failed,
+}
+
+/// What looking at the buffer gave.
+enum Step {
+    /// Answered a request of `total` bytes.
+    Answered { total: usize, keep: bool },
+    /// The head is complete; the body must be read first.
+    NeedBody { head_len: usize, plan: Plan },
+    /// More bytes are needed for the head.
+    Partial,
+    /// The request is rejected; answer and close.
+    Reject(RequestError),
+}
+
+impl<T: Transport> Conn<'_, T> {
+    fn run(&mut self) {
+        loop {
+            if self.filled == 0 {
+                if self.eof {
+                    break;
+                }
+                match self.read_more(self.ctx.config.idle_timeout) {
+                    Got::Data => {}
+                    // End of stream, idle timeout (closed silently, RFC
+                    // 9112 §9.5), or a broken connection.
+                    Got::Eof | Got::Timeout | Got::Failed => break,
+                }
+            }
+            // RFC 9110 §15.5.9: the head has head_timeout from its first byte.
+            let deadline = Instant::now() + self.ctx.config.head_timeout;
+            let keep = loop {
+                match self.step() {
+                    Step::Answered { total, keep } => {
+                        self.consume(total);
+                        break keep;
+                    }
+                    Step::Reject(err) => return self.reject(err),
+                    Step::NeedBody { head_len, plan } => match self.read_body(head_len, plan) {
+                        Ok(keep) => break keep,
+                        Err(()) => return,
+                    },
+                    Step::Partial => {
+                        if self.eof {
+                            // An incomplete request at end of stream: nothing
+                            // to answer; close.
+                            return self.close();
+                        }
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        if left.is_zero() {
+                            return self.timed_out();
+                        }
+                        match self.read_more(left) {
+                            Got::Data | Got::Eof => {}
+                            Got::Timeout => return self.timed_out(),
+                            Got::Failed => return,
+                        }
+                    }
+                }
+            };
+            self.ctx.index = self.ctx.index.wrapping_add(1);
+            if !keep {
+                return self.close();
+            }
+        }
+        self.flush();
+    }
+
+    /// Parses what is buffered and, when the whole request is already
+    /// here, answers it.
+    fn step(&mut self) -> Step {
+        let config = self.ctx.config;
+        let data = &self.buf[..self.filled];
+        let mut headers = [Header::EMPTY; MAX_HEADERS];
+        let req = match parse_request(data, &mut headers, &config.limits) {
+            Ok(Status::Complete(req)) => req,
+            Ok(Status::Partial) if data.len() > config.limits.max_head_len => {
+                // RFC 9110 §15.5.20 (via RFC 6585 §5): a head over the limit is 431.
+                let err = parse::Error::new(parse::ErrorKind::HeadTooLarge, data.len());
+                return Step::Reject(RequestError::Parse(err));
+            }
+            Ok(Status::Partial) => return Step::Partial,
+            Err(e) => return Step::Reject(RequestError::Parse(e)),
+        };
+        let plan = match request::plan(&req) {
+            Ok(plan) => plan,
+            Err(e) => return Step::Reject(e),
+        };
+        let head_len = req.head_len;
+        let body_len = match plan.body {
+            BodyKind::Empty => 0,
+            BodyKind::Length(n) if n <= config.max_body && n <= (data.len() - head_len) as u64 => {
+                n as usize
+            }
+            BodyKind::Length(_) | BodyKind::Chunked => {
+                return Step::NeedBody { head_len, plan };
+            }
+        };
+        let total = head_len + body_len;
+        let body = &data[head_len..total];
+        let keep = answer(&mut self.out, &self.ctx, &req, body, &data[..total], plan);
+        Step::Answered { total, keep }
+    }
+
+    /// Reads the body `plan` announces, then answers. `Ok(keep)` when
+    /// answered, `Err(())` when the connection is finished.
+    fn read_body(&mut self, head_len: usize, plan: Plan) -> Result<bool, ()> {
+        let config = self.ctx.config;
+        let wait = config.head_timeout;
+        let total = match plan.body {
+            BodyKind::Empty => head_len,
+            BodyKind::Length(n) => {
+                // RFC 9110 §15.5.14: refuse a body over the limit before
+                // reading it, and close (§10.1.1 lets the server skip it).
+                let total = usize::try_from(n)
+                    .ok()
+                    .filter(|_| n <= config.max_body)
+                    .and_then(|n| n.checked_add(head_len));
+                let Some(total) = total else {
+                    let err = framing::Error::new(framing::ErrorKind::BodyTooLarge, 0);
+                    self.reject(RequestError::Framing(err));
+                    return Err(());
+                };
+                if plan.expect_continue && self.filled < total {
+                    self.out.extend_from_slice(CONTINUE);
+                }
+                if self.buf.len() < total {
+                    self.buf.resize(total, 0);
+                }
+                while self.filled < total {
+                    match self.read_more(wait) {
+                        Got::Data => {}
+                        Got::Eof | Got::Failed => {
+                            self.close();
+                            return Err(());
+                        }
+                        Got::Timeout => {
+                            self.timed_out();
+                            return Err(());
+                        }
+                    }
+                }
+                total
+            }
+            BodyKind::Chunked => {
+                let mut decoder = ChunkedDecoder::new(config.max_body);
+                self.body.clear();
+                let mut pos = head_len;
+                let mut continued = false;
+                loop {
+                    match decoder.decode(&self.buf[pos..self.filled], &mut self.body) {
+                        Ok(d) => {
+                            pos += d.consumed;
+                            if d.done {
+                                break pos;
+                            }
+                        }
+                        Err(e) => {
+                            self.reject(RequestError::Framing(e));
+                            return Err(());
+                        }
+                    }
+                    if plan.expect_continue && !continued {
+                        self.out.extend_from_slice(CONTINUE);
+                        continued = true;
+                    }
+                    match self.read_more(wait) {
+                        Got::Data => {}
+                        Got::Eof | Got::Failed => {
+                            self.close();
+                            return Err(());
+                        }
+                        Got::Timeout => {
+                            self.timed_out();
+                            return Err(());
+                        }
+                    }
+                }
+            }
+        };
+        // The buffer may have moved: parse the (complete) head again.
+        let data = &self.buf[..self.filled];
+        let mut headers = [Header::EMPTY; MAX_HEADERS];
+        let req = match parse_request(&data[..head_len], &mut headers, &config.limits) {
+            Ok(Status::Complete(req)) => req,
+            _ => {
+                self.out.clear();
+                self.write_error(500, "The request head changed while its body was read.");
+                self.close();
+                return Err(());
+            }
+        };
+        let body = match plan.body {
+            BodyKind::Chunked => &self.body[..],
+            _ => &data[head_len..total],
+        };
+        let keep = answer(&mut self.out, &self.ctx, &req, body, &data[..total], plan);
+        self.consume(total);
+        Ok(keep)
+    }
+
+    /// Drops the first `n` buffered bytes: what follows is the next request.
+    fn consume(&mut self, n: usize) {
+        self.buf.copy_within(n..self.filled, 0);
+        self.filled -= n;
+        if self.buf.len() > SHRINK_ABOVE && self.filled <= READ_CHUNK {
+            self.buf.truncate(READ_CHUNK);
+            self.buf.shrink_to(READ_CHUNK);
+        }
+        if self.body.capacity() > SHRINK_ABOVE {
+            self.body = Vec::new();
+        }
+    }
+
+    /// Answers a rejected request with its status and closes.
+    fn reject(&mut self, err: RequestError) {
+        let status = status_for(&err);
+        let bytes = self.write_error(status, &err.describe());
+        let ctx = &self.ctx;
+        let wire = &self.buf[..self.filled];
+        if let Some(tap) = &ctx.config.tap {
+            tap(&Exchange {
+                peer: ctx.peer,
+                connection: ctx.connection,
+                index: ctx.index,
+                request: wire,
+                status,
+            });
+        }
+        log(ctx, "-", "-", status, bytes);
+        self.close();
+    }
+
+    /// RFC 9110 §15.5.9: 408 when the request did not arrive in time.
+    fn timed_out(&mut self) {
+        let bytes = self.write_error(408, "The request took too long to arrive.");
+        log(&self.ctx, "-", "-", 408, bytes);
+        self.close();
+    }
+
+    /// Queues an error page with `Connection: close`; returns its size.
+    fn write_error(&mut self, status: u16, detail: &str) -> usize {
+        let mut r = Response::error(status, detail);
+        r.connection = Connection::Close;
+        let start = self.out.len();
+        let _ = r.write_to(&mut self.out, &*self.ctx.config.clock, false);
+        self.out.len() - start
+    }
+
+    /// Writes what is queued.
+    fn flush(&mut self) -> bool {
+        if self.out.is_empty() {
+            return true;
+        }
+        let ok = self.io.write_all(&self.out).and_then(|_| self.io.flush());
+        self.out.clear();
+        ok.is_ok()
+    }
+
+    /// Writes what is queued, then closes in stages (RFC 9112 §9.6): send
+    /// FIN, and read and drop what the client still sends for a moment.
+    fn close(&mut self) {
+        if !self.flush() {
+            return;
+        }
+        if self.io.shutdown_write().is_err() || self.eof {
+            return;
+        }
+        if self.io.set_read_timeout(Some(LINGER)).is_err() {
+            return;
+        }
+        let start = Instant::now();
+        let mut dropped = 0;
+        while dropped < LINGER_BYTES && start.elapsed() < LINGER {
+            match self.io.read(&mut self.buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => dropped += n,
+            }
+        }
+    }
+
+    /// Writes what is queued, then reads more into the buffer, waiting at
+    /// most `timeout`.
+    fn read_more(&mut self, timeout: Duration) -> Got {
+        if !self.flush() {
+            return Got::Failed;
+        }
+        if self.eof {
+            return Got::Eof;
+        }
+        if self.buf.len() - self.filled < READ_CHUNK / 2 {
+            let size = (self.buf.len() * 2).max(READ_CHUNK);
+            self.buf.resize(size, 0);
+        }
+        let timeout = Some(timeout.max(Duration::from_millis(1)));
+        if self.read_timeout != timeout {
+            if self.io.set_read_timeout(timeout).is_err() {
+                return Got::Failed;
+            }
+            self.read_timeout = timeout;
+        }
+        loop {
+            match self.io.read(&mut self.buf[self.filled..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Got::Eof;
+                }
+                Ok(n) => {
+                    self.filled += n;
+                    return Got::Data;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Got::Timeout
+                }
+                Err(_) => return Got::Failed,
+            }
+        }
+    }
+}
+
+/// Calls the handler for one complete request, queues its response in
+/// `out`, taps and logs. Returns whether the connection stays open.
+fn answer(
+    out: &mut Vec<u8>,
+    ctx: &Context<'_>,
+    req: &Request<'_, '_>,
+    body: &[u8],
+    wire: &[u8],
+    plan: Plan,
+) -> bool {
+    let config = ctx.config;
+    let handler = config.handler;
+    let (mut resp, panicked) = match catch_unwind(AssertUnwindSafe(|| handler(req, body))) {
+        Ok(resp) => (resp, false),
+        Err(_) => (
+            Response::error(500, "The server failed while answering this request."),
+            true,
+        ),
+    };
+    let keep = plan.persistent && !panicked && resp.connection != Connection::Close;
+    resp.connection = if !keep {
+        Connection::Close
+    } else if req.version == Version::HTTP_10 {
+        // RFC 9112 appendix C.2.2: an HTTP/1.0 client needs to hear it.
+        Connection::KeepAlive
+    } else {
+        Connection::Default
+    };
+    let start = out.len();
+    let _ = resp.write_to(out, &*config.clock, req.method == "HEAD");
+    let bytes = out.len() - start;
+    if let Some(tap) = &config.tap {
+        tap(&Exchange {
+            peer: ctx.peer,
+            connection: ctx.connection,
+            index: ctx.index,
+            request: wire,
+            status: resp.status,
+        });
+    }
+    log(ctx, req.method, req.target, resp.status, bytes);
+    keep
+}
+
+/// One line per request on stderr: peer, method, target, status, bytes.
+fn log(ctx: &Context<'_>, method: &str, target: &str, status: u16, bytes: usize) {
+    if ctx.config.log {
+        eprintln!("{} {method} {target} {status} {bytes}", ctx.peer);
+    }
+}

@@ -1,1 +1,100 @@
-fn main() {}
+//! `server`: runs h1check's reference HTTP/1.1 server.
+#![forbid(unsafe_code)]
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// h1check's reference HTTP/1.1 server: serves `/` (a page with a picture
+/// and a form), `/test.jpg`, and answers the form's POST.
+#[derive(Debug, Parser)]
+#[command(name = "server", version)]
+struct Args {
+    /// Address to listen on (IP:PORT; port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    addr: SocketAddr,
+
+    /// Most connections open at once; past it a new connection gets 503 and is closed.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+
+    /// Seconds allowed to receive a whole request head once its first byte came (then 408).
+    #[arg(long, default_value = "10", value_parser = seconds)]
+    head_timeout: Duration,
+
+    /// Seconds a persistent connection may stay silent between requests before it is closed.
+    #[arg(long, default_value = "30", value_parser = seconds)]
+    idle_timeout: Duration,
+
+    /// Longest request-line in bytes, CRLF excluded (longer gets 414).
+    #[arg(long, default_value_t = 8 * 1024, value_parser = clap::value_parser!(u32).range(16..))]
+    max_request_line: u32,
+
+    /// Largest request head in bytes, request-line and fields included (larger gets 431).
+    #[arg(long, default_value_t = 32 * 1024, value_parser = clap::value_parser!(u32).range(16..))]
+    max_head: u32,
+
+    /// Most header fields in a request, at most 100 (more gets 431).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=100))]
+    max_headers: u16,
+
+    /// Largest request body in bytes (larger gets 413).
+    #[arg(long, default_value_t = 1 << 20)]
+    max_body: u64,
+
+    /// Accept a bare LF as a line end in request heads (RFC 9112 §2.2 MAY); off by default.
+    #[arg(long)]
+    allow_bare_lf: bool,
+
+    /// Do not log one line per request on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Parses a positive number of seconds, fractions allowed.
+fn seconds(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !(secs > 0.0 && secs <= 86_400.0) {
+        return Err(format!(
+            "`{s}` must be more than 0 and at most 86400 seconds"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn main() -> ExitCode {
+    // Usage errors print clap's message and exit 2.
+    let args = Args::parse();
+    let config = server::Config {
+        max_connections: args.max_connections as usize,
+        head_timeout: args.head_timeout,
+        idle_timeout: args.idle_timeout,
+        limits: server::parse::Config {
+            max_request_line_len: args.max_request_line as usize,
+            max_head_len: args.max_head as usize,
+            max_header_count: usize::from(args.max_headers),
+            allow_bare_lf_line_endings: args.allow_bare_lf,
+        },
+        max_body: args.max_body,
+        log: !args.quiet,
+        ..server::Config::default()
+    };
+    let server = match server::Server::bind(args.addr, config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("server: cannot listen on {}: {e}", args.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!("listening on http://{}/", server.local_addr());
+    match server.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,413 @@
-//! TODO: site
+//! The tutorial's site, done right: a page at `/`, a picture at
+//! `/test.jpg`, and a form that posts back to `/`.
+//!
+//! | target      | methods                        |
+//! |-------------|--------------------------------|
+//! | `/`         | GET, HEAD, POST, OPTIONS       |
+//! | `/test.jpg` | GET, HEAD, OPTIONS             |
+//! | `*`         | OPTIONS (the server as a whole)|
+//!
+//! Anything else is 404; a method of RFC 9110 §9 that a resource does not
+//! allow is 405 with `Allow`; a method this server does not know is 501.
+//! The page and the picture carry a strong `ETag` (a hash of their bytes)
+//! and a fixed `Last-Modified`, and answer conditional GET/HEAD with 304.
+use std::sync::OnceLock;
+use std::time::SystemTime;
+
+use crate::parse::{Request, TargetForm};
+use crate::response::{escape_html_into, Body, Response, HTML};
+
+/// The page at `/`.
+pub const INDEX_HTML: &str = "<!DOCTYPE html>
+<html lang=\"en\">
+<head>
+<meta charset=\"utf-8\">
+<title>h1check</title>
+</head>
+<body>
+<h1>h1check</h1>
+<p>This page is served by h1check's reference HTTP/1.1 server.</p>
+<img src=\"test.jpg\" alt=\"A test picture\" width=\"240\" height=\"160\">
+<form method=\"post\" action=\"/\">
+<label>Your name <input type=\"text\" name=\"name\"></label>
+<button type=\"submit\">Send</button>
+</form>
+</body>
+</html>
+";
+
+/// The picture at `/test.jpg`, a real JPEG.
+pub const TEST_JPG: &[u8] = include_bytes!("../assets/test.jpg");
+
+/// `Last-Modified` of both resources: a constant, not a file time, so that
+/// responses are reproducible byte for byte (RFC 9110 §8.8.2).
+pub const LAST_MODIFIED: &str = "Thu, 01 Jan 2026 00:00:00 GMT";
+
+/// `Allow` for `/`.
+pub const ALLOW_INDEX: &str = "GET, HEAD, POST, OPTIONS";
+/// `Allow` for `/test.jpg`.
+pub const ALLOW_IMAGE: &str = "GET, HEAD, OPTIONS";
+/// `Allow` for `OPTIONS *`: every method some resource here allows.
+pub const ALLOW_SERVER: &str = "GET, HEAD, POST, OPTIONS";
+
+/// The methods RFC 9110 §9 defines. Any other is 501 (§15.6.2).
+/// Method names are case-sensitive (§9.1): `get` is not `GET`.
+pub const KNOWN_METHODS: [&str; 8] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+];
+
+/// Answers one request. `body` is the decoded content.
+///
+/// This is the default [`Handler`](crate::listener::Handler).
+pub fn respond(req: &Request<'_, '_>, body: &[u8]) -> Response {
+    let method = req.method;
+    // RFC 9110 §15.6.2: 501 when the server does not recognise the method.
+    if !KNOWN_METHODS.contains(&method) {
+        return Response::error(501, "This server does not implement that method.");
+    }
+    match resource(req) {
+        Resource::Server => {
+            if method == "OPTIONS" {
+                options(ALLOW_SERVER)
+            } else {
+                // The parser only lets `*` through for OPTIONS (RFC 9112 §3.2.4).
+                Response::error(400, "The asterisk target is only for OPTIONS.")
+            }
+        }
+        Resource::Tunnel => {
+            // RFC 9110 §9.3.6: CONNECT asks for a tunnel; this is an origin
+            // server, not a proxy.
+            let mut r = Response::error(405, "This server does not open tunnels.");
+            r.allow = Some(ALLOW_SERVER);
+            r
+        }
+        Resource::Index => match method {
+            "GET" | "HEAD" => representation(req, HTML, INDEX_HTML.as_bytes(), index_etag()),
+            "POST" => post_form(req, body),
+            "OPTIONS" => options(ALLOW_INDEX),
+            _ => not_allowed(ALLOW_INDEX),
+        },
+        Resource::Image => match method {
+            "GET" | "HEAD" => representation(req, "image/jpeg", TEST_JPG, image_etag()),
+            "OPTIONS" => options(ALLOW_IMAGE),
+            _ => not_allowed(ALLOW_IMAGE),
+        },
+        Resource::Missing => Response::error(404, "Nothing lives at this path."),
+    }
+}
+
+enum Resource {
+    Server,
+    Tunnel,
+    Index,
+    Image,
+    Missing,
+}
+
+fn resource(req: &Request<'_, '_>) -> Resource {
+    let path = match req.form {
+        TargetForm::Asterisk => return Resource::Server,
+        TargetForm::Authority => return Resource::Tunnel,
+        TargetForm::Origin => req.target,
+        TargetForm::Absolute => match absolute_path(req.target) {
+            // RFC 9112 §3.2.4: `OPTIONS http://host` with no path is
+            // `OPTIONS *` as it reaches the origin.
+            "" if req.method == "OPTIONS" => return Resource::Server,
+            "" => "/",
+            p => p,
+        },
+    };
+    let path = path.split_once('?').map_or(path, |(p, _)| p);
+    match path {
+        "/" => Resource::Index,
+        "/test.jpg" => Resource::Image,
+        _ => Resource::Missing,
+    }
+}
+
+/// The path and query of an absolute-form target (RFC 9112 §3.2.2): what
+/// follows `scheme://authority`. Empty when there is none.
+pub fn absolute_path(target: &str) -> &str {
+    let after_scheme = match target.find("://") {
+        Some(i) => &target[i + 3..],
+        None => match target.find(':') {
+            Some(i) => &target[i + 1..],
+            None => target,
+        },
+    };
+    match after_scheme.find(['/', '?']) {
+        Some(i) => &after_scheme[i..],
+        None => "",
+    }
+}
+
+fn options(allow: &'static str) -> Response {
+    // RFC 9110 §9.3.7 and §8.6: a 200 with `Content-Length: 0`, which a
+    // 204 could not carry.
+    let mut r = Response::empty(200);
+    r.allow = Some(allow);
+    r
+}
+
+fn not_allowed(allow: &'static str) -> Response {
+    // RFC 9110 §15.5.6: a 405 MUST carry `Allow`.
+    let mut r = Response::error(405, "This resource does not allow that method.");
+    r.allow = Some(allow);
+    r
+}
+
+fn representation(
+    req: &Request<'_, '_>,
+    content_type: &'static str,
+    bytes: &'static [u8],
+    etag: &'static str,
+) -> Response {
+    let mut r = Response::ok(content_type, Body::Static(bytes));
+    r.etag = Some(etag);
+    r.last_modified = Some(LAST_MODIFIED);
+    match preconditions(req, etag) {
+        Precondition::Proceed => r,
+        // RFC 9110 §15.4.5: the 304 carries the Date, ETag (and here
+        // Last-Modified) a 200 would, and no content.
+        Precondition::NotModified => {
+            r.status = 304;
+            r.content_type = None;
+            r.body = Body::Static(b"");
+            r
+        }
+        Precondition::Failed => {
+            let mut e = Response::error(412, "A precondition in the request was false.");
+            e.etag = Some(etag);
+            e
+        }
+    }
+}
+
+/// What the conditional fields of a request decide (RFC 9110 §13.2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precondition {
+    /// Carry on with the method.
+    Proceed,
+    /// Answer 304 (GET and HEAD only).
+    NotModified,
+    /// Answer 412.
+    Failed,
+}
+
+/// Evaluates `If-Match`, `If-None-Match` and `If-Modified-Since` against a
+/// resource whose current entity-tag is `etag` and whose last modification
+/// is [`LAST_MODIFIED`], in the order of RFC 9110 §13.2.2.
+pub fn preconditions(req: &Request<'_, '_>, etag: &str) -> Precondition {
+    let get_or_head = matches!(req.method, "GET" | "HEAD");
+    // Step 1: If-Match, strong comparison (§13.1.1).
+    if let Some(false) = list_matches(req, "if-match", etag, true) {
+        return Precondition::Failed;
+    }
+    // Step 3: If-None-Match, weak comparison (§13.1.2); it takes precedence
+    // over If-Modified-Since.
+    match list_matches(req, "if-none-match", etag, false) {
+        Some(true) if get_or_head => return Precondition::NotModified,
+        Some(true) => return Precondition::Failed,
+        Some(false) => return Precondition::Proceed,
+        None => {}
+    }
+    // Step 4: If-Modified-Since, GET and HEAD only, when no If-None-Match
+    // (§13.1.3). An invalid date, or more than one field, is ignored.
+    if get_or_head {
+        let mut values = req
+            .headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("if-modified-since"));
+        if let (Some(h), None) = (values.next(), values.next()) {
+            let since = std::str::from_utf8(h.value)
+                .ok()
+                .and_then(|s| httpdate::parse_http_date(s).ok());
+            if let Some(since) = since {
+                if last_modified() <= since {
+                    return Precondition::NotModified;
+                }
+            }
+        }
+    }
+    Precondition::Proceed
+}
+
+/// Whether any member of the entity-tag lists in the fields called `name`
+/// matches `etag` (RFC 9110 §8.8.3.2). `None` when the field is absent.
+fn list_matches(req: &Request<'_, '_>, name: &str, etag: &str, strong: bool) -> Option<bool> {
+    let mut present = false;
+    for h in req
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case(name))
+    {
+        present = true;
+        for member in h.value.split(|&b| b == b',') {
+            let member = member.trim_ascii();
+            if member == b"*" {
+                return Some(true);
+            }
+            let (weak, tag) = match member.strip_prefix(b"W/") {
+                Some(t) => (true, t),
+                None => (false, member),
+            };
+            // Strong comparison: both strong and equal; weak: opaque-tags equal.
+            if tag == etag.as_bytes() && !(strong && weak) {
+                return Some(true);
+            }
+        }
+    }
+    present.then_some(false)
+}
+
+fn last_modified() -> SystemTime {
+    static TIME: OnceLock<SystemTime> = OnceLock::new();
+    *TIME.get_or_init(|| httpdate::parse_http_date(LAST_MODIFIED).expect("valid constant date"))
+}
+
+/// The strong entity-tag of the page at `/`.
+pub fn index_etag() -> &'static str {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| etag_of(INDEX_HTML.as_bytes()))
+}
+
+/// The strong entity-tag of `/test.jpg`.
+pub fn image_etag() -> &'static str {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| etag_of(TEST_JPG))
+}
+
+/// A strong entity-tag for `bytes`: the 64-bit FNV-1a hash in hex, quoted.
+pub fn etag_of(bytes: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("\"{hash:016x}\"")
+}
+
+fn post_form(req: &Request<'_, '_>, body: &[u8]) -> Response {
+    // RFC 9110 §13.2.2: preconditions hold for POST too (`If-None-Match: *`
+    // is false here, since `/` has a representation: 412).
+    if preconditions(req, index_etag()) != Precondition::Proceed {
+        return Response::error(412, "A precondition in the request was false.");
+    }
+    let form_type = req
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("content-type"))
+        .map(|h| h.value)
+        .is_some_and(is_form_media_type);
+    if !form_type {
+        // RFC 9110 §15.5.16: 415 for content in a format the resource does not take.
+        return Response::error(
+            415,
+            "The form takes application/x-www-form-urlencoded content only.",
+        );
+    }
+    let fields = match decode_form(body) {
+        Ok(f) => f,
+        Err(e) => return Response::error(400, e.describe()),
+    };
+    let mut page = Vec::with_capacity(256 + body.len() * 2);
+    page.extend_from_slice(
+        b"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+          <title>Form received</title>\n</head>\n<body>\n<h1>Form received</h1>\n",
+    );
+    if fields.is_empty() {
+        page.extend_from_slice(b"<p>The form had no fields.</p>\n");
+    } else {
+        page.extend_from_slice(b"<dl>\n");
+        for (name, value) in &fields {
+            page.extend_from_slice(b"<dt>");
+            escape_html_into(&mut page, name.as_bytes());
+            page.extend_from_slice(b"</dt><dd>");
+            escape_html_into(&mut page, value.as_bytes());
+            page.extend_from_slice(b"</dd>\n");
+        }
+        page.extend_from_slice(b"</dl>\n");
+    }
+    page.extend_from_slice(b"<p><a href=\"/\">Back</a></p>\n</body>\n</html>\n");
+    Response::ok(HTML, Body::Owned(page))
+}
+
+/// Whether a `Content-Type` value names `application/x-www-form-urlencoded`,
+/// with any parameters (RFC 9110 §8.3.1: type and subtype are
+/// case-insensitive; whitespace may surround `;`).
+pub fn is_form_media_type(value: &[u8]) -> bool {
+    let essence = value.split(|&b| b == b';').next().unwrap_or(b"");
+    essence
+        .trim_ascii()
+        .eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
+}
+
+/// Why a form body could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormError {
+    /// Occurs when `%` is not followed by two hexadecimal digits.
+    PercentEncoding,
+    /// Occurs when the decoded bytes are not UTF-8.
+    Utf8,
+}
+
+impl FormError {
+    /// A sentence saying what was wrong.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FormError::PercentEncoding => {
+                "The form data has a % that is not followed by two hexadecimal digits."
+            }
+            FormError::Utf8 => "The form data does not decode to UTF-8 text.",
+        }
+    }
+}
+
+/// Decodes `application/x-www-form-urlencoded` bytes (WHATWG URL §5.1):
+/// `&`-separated `name=value` pairs, `+` for space, `%XX` for a byte.
+/// Empty pairs are skipped; a pair without `=` has an empty value.
+pub fn decode_form(body: &[u8]) -> Result<Vec<(String, String)>, FormError> {
+    let mut fields = Vec::new();
+    for pair in body.split(|&b| b == b'&') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (name, value) = match pair.iter().position(|&b| b == b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, &b""[..]),
+        };
+        fields.push((percent_decode(name)?, percent_decode(value)?));
+    }
+    Ok(fields)
+}
+
+fn percent_decode(input: &[u8]) -> Result<String, FormError> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hi = input.get(i + 1).and_then(|&b| hex(b));
+                let lo = input.get(i + 2).and_then(|&b| hex(b));
+                match (hi, lo) {
+                    (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
+                    _ => return Err(FormError::PercentEncoding),
+                }
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| FormError::Utf8)
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
