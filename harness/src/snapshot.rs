@@ -535,6 +535,7 @@ mod tests {
                 Just(b"HTTP/1.1 100 Continue\r\n\r\n".to_vec()),
                 Just(b"Content-Length: 3\r\n".to_vec()),
                 Just(b"Transfer-Encoding: chunked\r\n".to_vec()),
+                Just(b"Content-Type: image/png\r\n".to_vec()),
                 Just(b"3\r\nabc\r\n0\r\n\r\n".to_vec()),
                 Just(b"\r\n".to_vec()),
                 Just(b"\n".to_vec()),
@@ -565,6 +566,31 @@ mod tests {
                 // Only printable ASCII and line breaks: nothing for insta
                 // or an editor to normalise.
                 prop_assert!(text.bytes().all(|b| b == b'\n' || (0x20..0x7f).contains(&b)));
+            }
+
+            /// Changing, dropping or adding one byte anywhere changes the
+            /// snapshot text, even after insta's own normalisation (trailing
+            /// white space trimmed, CRLF read as LF).
+            #[test]
+            fn any_one_byte_change_changes_the_snapshot(
+                bytes in stream(),
+                at in any::<prop::sample::Index>(),
+                byte in any::<u8>(),
+                kind in 0..3u8,
+            ) {
+                let mut changed = bytes.clone();
+                let i = if bytes.is_empty() { 0 } else { at.index(bytes.len()) };
+                match kind {
+                    0 if !bytes.is_empty() => changed[i] = byte,
+                    1 if !bytes.is_empty() => { changed.remove(i); }
+                    _ => changed.insert(i, byte),
+                }
+                prop_assume!(changed != bytes);
+                let normalise = |t: String| t.trim_end().replace("\r\n", "\n");
+                prop_assert_ne!(
+                    normalise(render_stream(&bytes, &[])),
+                    normalise(render_stream(&changed, &[]))
+                );
             }
 
             /// The parts of a split cover the stream exactly, in order.
