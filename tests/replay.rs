@@ -14,11 +14,15 @@ use std::sync::{Arc, OnceLock};
 
 use harness::fixture::{load_all, Fixture};
 use harness::replay::{
-    closes_connection, exchange, replay_request, replay_sequence, sequences,
+    closes_connection, exchange, method_of, replay_request, replay_sequence, sequences,
     start_reference_server, Lead, Target,
 };
 use harness::snapshot::{render_stream, split_responses, Part};
 use libtest_mimic::{Arguments, Failed, Trial};
+
+/// Ends the snapshot of a request that expects 100-continue.
+const CONTINUE_NOTE: &str = "── 100 (Continue) responses left out: the server may omit one once \
+     the body has arrived, so it depends on how the bytes came (RFC 9110 §10.1.1)\n";
 
 /// How many earlier fixtures are tried as the request to pipeline behind.
 const LEAD_CANDIDATES: usize = 8;
@@ -96,7 +100,10 @@ fn replay_fixture(fixtures: &[Fixture], i: usize) -> Result<(), Failed> {
     });
     let replay = replay_request(&target, &fixture.name, &fixture.bytes, lead_ref.as_ref())
         .map_err(|e| format!("fixture {}: {e}\n{}", fixture.name, rerun_hint(&trial)))?;
-    let text = render_stream(&replay.response, &[method(&fixture.bytes)]);
+    let mut text = render_stream(&replay.response, &[method_of(&fixture.bytes)]);
+    if replay.continues_left_out {
+        text.push_str(CONTINUE_NOTE);
+    }
     let description = describe(fixture);
     check_snapshot(&fixture.name, &fixture.path, &description, &text, &trial)
 }
@@ -111,8 +118,11 @@ fn replay_recorded_connection(
     let requests: Vec<&[u8]> = members.iter().map(|&i| &fixtures[i].bytes[..]).collect();
     let replay = replay_sequence(&target, &requests)
         .map_err(|e| format!("recorded connection {name}: {e}\n{}", rerun_hint(&trial)))?;
-    let methods: Vec<&[u8]> = requests.iter().map(|r| method(r)).collect();
-    let text = render_stream(&replay.response, &methods);
+    let methods: Vec<&[u8]> = requests.iter().map(|r| method_of(r)).collect();
+    let mut text = render_stream(&replay.response, &methods);
+    if replay.continues_left_out {
+        text.push_str(CONTINUE_NOTE);
+    }
     let listed: Vec<&str> = members.iter().map(|&i| fixtures[i].name.as_str()).collect();
     let description = format!(
         "recorded connection {name}: {}; {} of {} requests answered",
@@ -184,11 +194,6 @@ fn describe(f: &Fixture) -> String {
     out
 }
 
-/// The request method: the bytes before the first space.
-fn method(request: &[u8]) -> &[u8] {
-    request.split(|&b| b == b' ').next().unwrap_or(b"")
-}
-
 /// A fixture to pipeline fixture `i` behind: the nearest earlier one
 /// (wrapping round) that gets exactly one complete response alone and
 /// leaves the connection open.
@@ -201,7 +206,7 @@ fn find_lead<'a>(
     (1..n).take(LEAD_CANDIDATES).find_map(|back| {
         let f = &fixtures[(i + n - back) % n];
         let response = exchange(target, &[&f.bytes], std::time::Duration::ZERO).ok()?;
-        let parts = split_responses(&response, &[method(&f.bytes)]);
+        let parts = split_responses(&response, &[method_of(&f.bytes)]);
         let complete = matches!(&parts[..], [Part::Response(r)] if !r.truncated && r.status >= 200);
         (complete && !closes_connection(&f.bytes, &response)).then_some((f, response))
     })

@@ -28,6 +28,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::fixture::Fixture;
 use crate::render::escape;
+use crate::snapshot::Part;
 
 /// The instant the replay server's clock is stopped at:
 /// 2026-01-01T00:00:00Z, so `Date` is the same in every snapshot.
@@ -419,6 +420,9 @@ pub struct Replay {
     pub response: Vec<u8>,
     /// How many exchanges were made.
     pub exchanges: usize,
+    /// Whether 100 (Continue) interim responses were left out (the request
+    /// expects 100-continue; see [`replay_request`]).
+    pub continues_left_out: bool,
 }
 
 /// A request to pipeline a fixture behind: its name, bytes and its
@@ -437,84 +441,159 @@ pub struct Lead<'a> {
 /// byte by byte and (if `lead` is given) pipelined behind `lead`, and
 /// checks that all get the same bytes (pipelined: `lead`'s response, then
 /// this one's).
+///
+/// One difference is allowed: when a request says `Expect: 100-continue`,
+/// "A server MAY omit sending a 100 (Continue) response if it has already
+/// received some or all of the content for the corresponding request"
+/// (RFC 9110 §10.1.1), so whether a `100 Continue` comes first depends on
+/// how the bytes arrived. For such requests the interim 100 responses are
+/// left out of every comparison and of [`Replay::response`].
 pub fn replay_request(
     target: &Target,
     name: &str,
     request: &[u8],
     lead: Option<&Lead<'_>>,
 ) -> Result<Replay, Failure> {
+    let strip = expects_continue(request);
     let whole =
         exchange(target, &[request], Duration::ZERO).map_err(|error| Failure::Exchange {
             way: Way::Whole,
             error,
         })?;
+    let whole = comparable(&whole, &[method_of(request)], strip);
     let mut exchanges = 1;
-    let mut check =
-        |way: Way, pieces: &[&[u8]], pause: Duration, expected: &[u8], expected_way: &str| {
-            exchanges += 1;
-            let got = exchange(target, pieces, pause).map_err(|error| Failure::Exchange {
-                way: way.clone(),
-                error,
-            })?;
-            if got == expected {
-                Ok(())
-            } else {
-                Err(Failure::Mismatch(Mismatch {
-                    expected_way: expected_way.to_owned(),
-                    expected: expected.to_vec(),
-                    way,
-                    got,
-                }))
-            }
-        };
+    let mut check = |way: Way,
+                     pieces: &[&[u8]],
+                     pause: Duration,
+                     methods: &[&[u8]],
+                     strip: bool,
+                     expected: &[u8],
+                     expected_way: &str| {
+        exchanges += 1;
+        let got = exchange(target, pieces, pause).map_err(|error| Failure::Exchange {
+            way: way.clone(),
+            error,
+        })?;
+        let got = comparable(&got, methods, strip);
+        if got == expected {
+            Ok(())
+        } else {
+            Err(Failure::Mismatch(Mismatch {
+                expected_way: expected_way.to_owned(),
+                expected: expected.to_vec(),
+                way,
+                got,
+            }))
+        }
+    };
+    let alone = [method_of(request)];
     for at in split_offsets(head_len(request).min(request.len()), MAX_SPLIT_OFFSETS) {
         if at >= request.len() {
             continue;
         }
         let (a, b) = request.split_at(at);
-        check(Way::SplitAt(at), &[a, b], target.pause, &whole, "whole")?;
+        let way = Way::SplitAt(at);
+        check(way, &[a, b], target.pause, &alone, strip, &whole, "whole")?;
     }
     let base = seed_for(name);
     for k in 0..RANDOM_PATTERNS {
         let seed = base.wrapping_add(k);
+        let pieces = random_pieces(request, seed);
+        let pause = target.pause / 4;
         check(
             Way::Random(seed),
-            &random_pieces(request, seed),
-            target.pause / 4,
+            &pieces,
+            pause,
+            &alone,
+            strip,
             &whole,
             "whole",
         )?;
     }
+    let pieces = bytewise_pieces(request);
     check(
         Way::ByteByByte,
-        &bytewise_pieces(request),
+        &pieces,
         Duration::ZERO,
+        &alone,
+        strip,
         &whole,
         "whole",
     )?;
     if let Some(lead) = lead {
-        let expected = [lead.response, &whole].concat();
+        let methods = [method_of(lead.request), method_of(request)];
+        let strip = strip || expects_continue(lead.request);
+        let lead_alone = comparable(lead.response, &methods[..1], strip);
+        let expected = [&lead_alone[..], &whole].concat();
+        let expected_way = format!("{} alone, then this alone", lead.name);
+        let way = Way::PipelinedBehind(lead.name.to_owned());
+        let pieces = [lead.request, request];
         check(
-            Way::PipelinedBehind(lead.name.to_owned()),
-            &[lead.request, request],
+            way,
+            &pieces,
             Duration::ZERO,
+            &methods,
+            strip,
             &expected,
-            &format!("{} alone, then this alone", lead.name),
+            &expected_way,
         )?;
         // The same two requests in one write.
         let joined = [lead.request, request].concat();
+        let way = Way::PipelinedBehind(format!("{} (one write)", lead.name));
         check(
-            Way::PipelinedBehind(format!("{} (one write)", lead.name)),
+            way,
             &[&joined],
             Duration::ZERO,
+            &methods,
+            strip,
             &expected,
-            &format!("{} alone, then this alone", lead.name),
+            &expected_way,
         )?;
     }
     Ok(Replay {
         response: whole,
         exchanges,
+        continues_left_out: strip,
     })
+}
+
+/// The request method: the bytes before the first space.
+pub fn method_of(request: &[u8]) -> &[u8] {
+    request.split(|&b| b == b' ').next().unwrap_or(b"")
+}
+
+/// Whether a request head carries `Expect: 100-continue` (RFC 9110 §10.1.1).
+pub fn expects_continue(request: &[u8]) -> bool {
+    head_lines(&request[..head_len(request)])
+        .skip(1)
+        .any(|line| {
+            line.iter().position(|&b| b == b':').is_some_and(|colon| {
+                line[..colon].eq_ignore_ascii_case(b"expect")
+                    && line[colon + 1..]
+                        .trim_ascii()
+                        .eq_ignore_ascii_case(b"100-continue")
+            })
+        })
+}
+
+/// A response stream as ways of sending are compared: as it is, or with
+/// `strip`, without its 100 (Continue) interim responses.
+pub fn comparable(stream: &[u8], methods: &[&[u8]], strip: bool) -> Vec<u8> {
+    if !strip {
+        return stream.to_vec();
+    }
+    let mut out = Vec::with_capacity(stream.len());
+    for part in crate::snapshot::split_responses(stream, methods) {
+        match part {
+            Part::Response(r) if r.status == 100 => {}
+            Part::Response(r) => {
+                out.extend_from_slice(r.head);
+                out.extend_from_slice(r.body);
+            }
+            Part::Unparsed(b) => out.extend_from_slice(b),
+        }
+    }
+    out
 }
 
 /// Whether the server closes the connection after answering `request`
@@ -602,13 +681,20 @@ pub struct SequenceReplay {
     /// How many of the requests were answered before the connection
     /// closed (all of them unless one asked to close).
     pub answered: usize,
+    /// Whether 100 (Continue) interim responses were left out.
+    pub continues_left_out: bool,
 }
 
 /// Replays a recorded connection's requests on one connection (in one
 /// write, and one write per request) and checks that it gets each
 /// request's response alone, concatenated, stopping after the first
 /// response after which the server closes ([`closes_connection`]).
+///
+/// As in [`replay_request`], 100 (Continue) interim responses are left out
+/// when any of the requests expects 100-continue.
 pub fn replay_sequence(target: &Target, requests: &[&[u8]]) -> Result<SequenceReplay, Failure> {
+    let strip = requests.iter().any(|r| expects_continue(r));
+    let methods: Vec<&[u8]> = requests.iter().map(|r| method_of(r)).collect();
     let mut expected = Vec::new();
     let mut answered = 0;
     for request in requests {
@@ -617,7 +703,7 @@ pub fn replay_sequence(target: &Target, requests: &[&[u8]]) -> Result<SequenceRe
                 way: Way::Whole,
                 error,
             })?;
-        expected.extend_from_slice(&alone);
+        expected.extend_from_slice(&comparable(&alone, &[method_of(request)], strip));
         answered += 1;
         if closes_connection(request, &alone) {
             break;
@@ -639,6 +725,7 @@ pub fn replay_sequence(target: &Target, requests: &[&[u8]]) -> Result<SequenceRe
             way: Way::Sequence,
             error,
         })?;
+        let got = comparable(&got, &methods, strip);
         if got != expected {
             return Err(Failure::Mismatch(Mismatch {
                 expected_way,
@@ -651,6 +738,7 @@ pub fn replay_sequence(target: &Target, requests: &[&[u8]]) -> Result<SequenceRe
     Ok(SequenceReplay {
         response: expected,
         answered,
+        continues_left_out: strip,
     })
 }
 
@@ -718,6 +806,22 @@ mod tests {
             ok
         ));
         assert!(closes_connection(get, b""));
+    }
+
+    #[test]
+    fn continue_is_left_out_only_when_asked() {
+        let post = b"POST / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\nx";
+        assert!(expects_continue(post));
+        assert!(!expects_continue(
+            b"POST / HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"
+        ));
+        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+        let with = [b"HTTP/1.1 100 Continue\r\n\r\n".as_slice(), ok].concat();
+        assert_eq!(comparable(&with, &[b"POST"], true), ok);
+        assert_eq!(comparable(&with, &[b"POST"], false), with);
+        // A 1xx other than 100 stays.
+        let early = [b"HTTP/1.1 103 Early Hints\r\n\r\n".as_slice(), ok].concat();
+        assert_eq!(comparable(&early, &[b"POST"], true), early);
     }
 
     #[test]
