@@ -858,6 +858,37 @@ mod tests {
         hold.join().unwrap();
     }
 
+    /// A server whose answer depends on how the request was cut (it
+    /// reports how many reads it took) must fail the replay.
+    #[test]
+    fn a_server_that_depends_on_the_cut_fails_the_replay() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(200) {
+                let Ok(mut s) = stream else { return };
+                let (mut reads, mut buf) = (0, [0u8; 64]);
+                while s.read(&mut buf).is_ok_and(|n| n > 0) {
+                    reads += 1;
+                }
+                let body = if reads == 1 { "one read" } else { "many reads" };
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        let request = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        match replay_request(&Target::new(addr), "cut", request, None) {
+            Err(Failure::Mismatch(m)) => {
+                assert_ne!(m.way, Way::Whole);
+                assert!(m.to_string().contains("first difference at byte"));
+            }
+            other => panic!("expected a mismatch, got {other:?}"),
+        }
+    }
+
     #[test]
     fn exchange_reads_until_close() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
