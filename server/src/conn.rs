@@ -423,11 +423,14 @@ impl<T: Transport> Conn<'_, T> {
     }
 
     /// Queues an error page with `Connection: close`; returns its size.
+    /// The answer to what looks like a HEAD request has no content (RFC
+    /// 9110 §9.3.2), so a client that got that far reads it right.
     fn write_error(&mut self, status: u16, detail: &str) -> usize {
         let mut r = Response::error(status, detail);
         r.connection = Connection::Close;
+        let head_only = self.buf[..self.filled].starts_with(b"HEAD ");
         let start = self.out.len();
-        let _ = r.write_to(&mut self.out, &*self.ctx.config.clock, false);
+        let _ = r.write_to(&mut self.out, &*self.ctx.config.clock, head_only);
         self.out.len() - start
     }
 
