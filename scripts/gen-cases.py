@@ -488,7 +488,6 @@ def request_line():
         ("bad-pct-in-target", b"GET /%zz HTTP/1.1", "a % not followed by two hex digits"),
         ("truncated-pct-in-target", b"GET /a% HTTP/1.1", "a % at the end of the target"),
         ("relative-target", b"GET index.html HTTP/1.1", "a relative reference as target"),
-        ("authority-form-get", b"GET localhost:80 HTTP/1.1", "authority-form with GET (only for CONNECT)"),
         ("asterisk-form-get", b"GET * HTTP/1.1", "asterisk-form with GET (only for OPTIONS)"),
         ("connect-origin-form", b"CONNECT / HTTP/1.1", "CONNECT with origin-form (needs authority-form)"),
         ("absolute-no-authority", b"GET http:/ HTTP/1.1", "an http URI without authority"),
@@ -585,6 +584,14 @@ def request_line():
     case(cat, "rl-absolute-https-uppercase", "9110/7.4", "MUST", "misdirected",
          "GET HTTPS://localhost/ (upper-case scheme) over plain TCP",
          send=b"GET HTTPS://localhost/ HTTP/1.1\r\n" + H + b"\r\n",
+         expect=[ok(status="421"), ok(status="4xx", profile="rejects with another 4xx than 421")])
+    case(cat, "rl-absolute-ftp", "9110/7.4", "MUST", "misdirected",
+         "GET ftp://localhost/: a scheme this server is not authoritative for",
+         send=b"GET ftp://localhost/ HTTP/1.1\r\n" + H + b"\r\n",
+         expect=[ok(status="421"), ok(status="4xx", profile="rejects with another 4xx than 421")])
+    case(cat, "rl-authority-form-get", "9110/7.4", "MUST", "misdirected",
+         "GET localhost:80: authority-form is only for CONNECT, and as an absolute-URI its scheme is \"localhost\"",
+         send=b"GET localhost:80 HTTP/1.1\r\n" + H + b"\r\n",
          expect=[ok(status="421"), ok(status="4xx", profile="rejects with another 4xx than 421")])
     case(cat, "rl-query-only-path", "9110/9.1", "MUST", "get-head",
          "GET with a query string on the root path",
@@ -1350,7 +1357,7 @@ def line_endings():
                      warn("accepts bare LF as a line terminator", status="2xx")])
     cr = [
         ("bare-cr-request-line", b"GET / HTTP/1.1\r" + H + b"\r\n", "the request-line ends with a bare CR"),
-        ("bare-cr-final", b"GET / HTTP/1.1\r\n" + H + b"\r", "the head ends with a bare CR only"),
+        ("bare-cr-final", b"GET / HTTP/1.1\r\n" + H + b"\r" + GET, "the empty line is a bare CR, then another request"),
         ("bare-cr-everywhere", b"GET / HTTP/1.1\rHost: localhost\r\r", "every line ends with a bare CR"),
         ("bare-cr-in-method", b"GE\rT / HTTP/1.1\r\n" + H + b"\r\n", "a bare CR is inside the method"),
         ("bare-cr-in-target", b"GET /\r HTTP/1.1\r\n" + H + b"\r\n", "a bare CR ends the target"),
