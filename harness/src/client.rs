@@ -5,8 +5,10 @@
 //!
 //! 1. if an expect has `silent_ms`, nothing may arrive for that long after
 //!    the last write; if nothing does, the case ends there (silent, open);
-//! 2. otherwise it reads until the server closes or at least one complete
-//!    final response has arrived and the stream is at a message boundary;
+//! 2. otherwise it reads until the server closes, or until the stream is
+//!    at a message boundary after as many complete final responses as the
+//!    bytes hold request lines (waiting at most [`SETTLE`] for that), or
+//!    failing that after at least one;
 //! 3. if the connection is still open then, it sends the follow-up probe
 //!    ([`PROBE`], `GET /`) and reads until one more complete final response
 //!    arrives or the server closes. Responses come in request order
@@ -29,6 +31,10 @@ use crate::snapshot::{split_responses, BodyFraming, Part};
 
 /// The follow-up request that tells an open connection from a closed one.
 pub const PROBE: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+/// How long to wait for answers to all the requests a case's bytes seem to
+/// hold before probing after fewer (see [`run_case`]).
+pub const SETTLE: Duration = Duration::from_millis(100);
 
 /// How a case is run.
 #[derive(Debug, Clone, Copy)]
@@ -184,7 +190,8 @@ impl Observation {
             (None, Some(Probe::Unanswered)) => "open, follow-up GET unanswered".into(),
             (None, _) if self.silent.is_some() => "open".into(),
             (None, _) if self.timed_out => "open, timed out waiting".into(),
-            (None, _) => "open".into(),
+            (None, None) => "open, not probed after unparseable bytes".into(),
+            (None, Some(Probe::NotSent)) => "open".into(),
         }
     }
 }
@@ -213,6 +220,8 @@ struct Split {
     stray_before: usize,
     /// Every part is a complete response (no partial head, body or garbage).
     at_boundary: bool,
+    /// Bytes that cannot start a response came: more reading will not help.
+    broken: bool,
 }
 
 fn split(received: &[u8], methods: &[&[u8]], closed: bool) -> Split {
@@ -222,6 +231,7 @@ fn split(received: &[u8], methods: &[&[u8]], closed: bool) -> Split {
         finals: Vec::new(),
         stray_before: 0,
         at_boundary: true,
+        broken: false,
     };
     for part in parts {
         match part {
@@ -244,6 +254,8 @@ fn split(received: &[u8], methods: &[&[u8]], closed: bool) -> Split {
             }
             Part::Unparsed(bytes) => {
                 out.at_boundary = false;
+                let n = bytes.len().min(5);
+                out.broken = bytes[..n] != b"HTTP/"[..n];
                 match out.finals.last_mut() {
                     Some(last) => last.stray_after = bytes.len(),
                     None => out.stray_before = bytes.len(),
@@ -395,15 +407,27 @@ pub fn run_case(addr: SocketAddr, case: &Case, options: &Options) -> Observation
     // 2. The first complete final response, or a close.
     let mut probe = None;
     if !silent {
-        let wait = conn.read_until(deadline, |c| {
+        // First wait a little for an answer to every request the bytes
+        // seem to hold, so that a server writing its answers one by one is
+        // not probed between two of them; then settle for one answer.
+        let requests = methods.len().max(1);
+        let settle = deadline.min(Instant::now() + SETTLE.min(options.timeout));
+        let mut wait = conn.read_until(settle, |c| {
             let s = split(&c.received, &methods, false);
-            s.at_boundary && !s.finals.is_empty()
+            (s.at_boundary && s.finals.len() >= requests) || s.broken
         });
+        if matches!(wait, Wait::TimedOut) {
+            wait = conn.read_until(deadline, |c| {
+                let s = split(&c.received, &methods, false);
+                (s.at_boundary && !s.finals.is_empty()) || s.broken
+            });
+        }
         if matches!(wait, Wait::TimedOut) {
             obs.timed_out = true;
         }
-        // 3. The probe.
-        if conn.closed.is_none() && !obs.timed_out {
+        let broken = split(&conn.received, &methods, false).broken;
+        // 3. The probe (pointless after bytes that are no response).
+        if conn.closed.is_none() && !obs.timed_out && !broken {
             let before = split(&conn.received, &methods, false).finals.len();
             methods.push(b"GET");
             if conn.write(PROBE).is_err() {
