@@ -1,1 +1,181 @@
-//! TODO: verdict
+//! PASS / WARN / FAIL / ERROR from what came back.
+//!
+//! A case's `[[expect]]` entries are tried in order against the
+//! [`Observation`]; the first whose every condition holds gives the
+//! verdict it names (PASS unless it says WARN or FAIL). When none matches,
+//! a MUST case FAILs and a SHOULD or MAY case WARNs, its profile entry
+//! saying what the server did instead. ERROR means the harness could not
+//! judge: the server was unreachable.
+use std::fmt;
+
+use crate::case::{Case, ConnectionRule, Expect, Given, Level};
+use crate::client::Observation;
+
+/// The result of one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// The server did what the requirement asks.
+    Pass,
+    /// Allowed, but worth knowing; carries a profile entry.
+    Warn,
+    /// The requirement was broken.
+    Fail,
+    /// The harness could not judge (unreachable server).
+    Error,
+}
+
+impl Outcome {
+    /// `PASS`, `WARN`, `FAIL`, `ERROR`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "PASS",
+            Outcome::Warn => "WARN",
+            Outcome::Fail => "FAIL",
+            Outcome::Error => "ERROR",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A judged case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// PASS, WARN, FAIL or ERROR.
+    pub outcome: Outcome,
+    /// Index (from 0) of the expect that matched, if one did.
+    pub matched: Option<usize>,
+    /// The behaviour profile entry of a WARN.
+    pub profile: Option<String>,
+    /// Why: which expect matched, or why each did not.
+    pub reason: String,
+}
+
+/// Judges `obs` by `case`'s expects.
+pub fn judge(case: &Case, obs: &Observation) -> Verdict {
+    if let Some(e) = &obs.error {
+        return Verdict {
+            outcome: Outcome::Error,
+            matched: None,
+            profile: None,
+            reason: format!("could not run the case: {e}"),
+        };
+    }
+    let got = obs.summary();
+    let mut misses = Vec::new();
+    for (i, expect) in case.expects.iter().enumerate() {
+        match check(expect, obs) {
+            Ok(()) => {
+                let outcome = match expect.verdict {
+                    Given::Pass => Outcome::Pass,
+                    Given::Warn => Outcome::Warn,
+                    Given::Fail => Outcome::Fail,
+                };
+                return Verdict {
+                    outcome,
+                    matched: Some(i),
+                    profile: expect.profile.clone(),
+                    reason: format!("expect {} ({}) matched: {got}", i + 1, expect.summary()),
+                };
+            }
+            Err(why) => misses.push(format!("expect {} ({}): {why}", i + 1, expect.summary())),
+        }
+    }
+    let reason = format!("no expect matched; got {got}\n{}", misses.join("\n"));
+    match case.level {
+        Level::Must => Verdict {
+            outcome: Outcome::Fail,
+            matched: None,
+            profile: None,
+            reason,
+        },
+        Level::Should | Level::May => Verdict {
+            outcome: Outcome::Warn,
+            matched: None,
+            profile: Some(format!("unlisted outcome: {got}")),
+            reason,
+        },
+    }
+}
+
+/// Whether every condition of `expect` holds for `obs`; if not, the first
+/// that does not, in words.
+pub fn check(expect: &Expect, obs: &Observation) -> Result<(), String> {
+    if let Some(window) = expect.silent {
+        return match obs.silent {
+            Some(d) if d >= window => match expect.connection {
+                ConnectionRule::Closed => Err("the connection stayed open".into()),
+                _ => Ok(()),
+            },
+            _ if obs.closed.is_some() && obs.received.is_empty() => Err(format!(
+                "the connection closed within {} ms",
+                window.as_millis()
+            )),
+            _ => Err(format!(
+                "{} bytes arrived within {} ms",
+                obs.received.len(),
+                window.as_millis()
+            )),
+        };
+    }
+    let complete: Vec<_> = obs.complete().collect();
+    let first = complete.first();
+    if let Some(pattern) = &expect.status {
+        match first {
+            None => return Err("no complete response".into()),
+            Some(r) if !pattern.matches(r.status) => {
+                return Err(format!("status {} is not {pattern}", r.status))
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(seq) = &expect.sequence {
+        let statuses: Vec<u16> = complete.iter().map(|r| r.status).collect();
+        let fits =
+            statuses.len() == seq.len() && statuses.iter().zip(seq).all(|(s, p)| p.matches(*s));
+        if !fits {
+            let statuses: Vec<String> = statuses.iter().map(u16::to_string).collect();
+            return Err(format!("statuses [{}]", statuses.join(", ")));
+        }
+    }
+    if let Some(n) = expect.responses {
+        if complete.len() != n {
+            return Err(format!("{} complete responses, not {n}", complete.len()));
+        }
+    }
+    if let Some(pattern) = &expect.interim {
+        if !obs.interim.iter().any(|s| pattern.matches(*s)) {
+            return Err(format!("no interim {pattern}"));
+        }
+    }
+    let needs_first = expect.no_body || !expect.headers.is_empty() || !expect.absent.is_empty();
+    if needs_first {
+        let Some(r) = first else {
+            return Err("no complete response".into());
+        };
+        if expect.no_body && (r.body_len > 0 || r.stray_after > 0) {
+            return Err(format!(
+                "the response carried {} body bytes",
+                r.body_len + r.stray_after
+            ));
+        }
+        if let Some(h) = expect.headers.iter().find(|h| !r.has_field(h)) {
+            return Err(format!("no {h} field"));
+        }
+        if let Some(h) = expect.absent.iter().find(|h| r.has_field(h)) {
+            return Err(format!("a {h} field"));
+        }
+    }
+    match expect.connection {
+        ConnectionRule::Closed if obs.closed.is_none() => Err("the connection stayed open".into()),
+        ConnectionRule::Open if !obs.stayed_open() => Err(format!(
+            "the connection did not stay open ({})",
+            obs.connection_text()
+        )),
+        _ => Ok(()),
+    }
+}

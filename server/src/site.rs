@@ -93,6 +93,17 @@ pub fn respond(req: &Request<'_, '_>, body: &[u8]) -> Response {
             _ => not_allowed(ALLOW_IMAGE),
         },
         Resource::Missing => Response::error(404, "Nothing lives at this path."),
+        // RFC 9110 §7.4: "Unless the connection is from a trusted gateway,
+        // an origin server MUST reject a request if any scheme-specific
+        // requirements for the target URI are not met. In particular, a
+        // request for an "https" resource MUST be rejected unless it has
+        // been received over a connection that has been secured". This
+        // server speaks plain TCP and serves only "http" URIs; 421
+        // (§15.5.20) says the request was misdirected.
+        Resource::Misdirected => Response::error(
+            421,
+            "This server only serves http URIs over this connection.",
+        ),
     }
 }
 
@@ -102,6 +113,7 @@ enum Resource {
     Index,
     Image,
     Missing,
+    Misdirected,
 }
 
 fn resource(req: &Request<'_, '_>) -> Resource {
@@ -109,6 +121,7 @@ fn resource(req: &Request<'_, '_>) -> Resource {
         TargetForm::Asterisk => return Resource::Server,
         TargetForm::Authority => return Resource::Tunnel,
         TargetForm::Origin => req.target,
+        TargetForm::Absolute if !is_http_scheme(req.target) => return Resource::Misdirected,
         TargetForm::Absolute => match absolute_path(req.target) {
             // RFC 9112 §3.2.4: `OPTIONS http://host` with no path is
             // `OPTIONS *` as it reaches the origin.
@@ -123,6 +136,14 @@ fn resource(req: &Request<'_, '_>) -> Resource {
         "/test.jpg" => Resource::Image,
         _ => Resource::Missing,
     }
+}
+
+/// Whether an absolute-form target's scheme is `http` (case-insensitive,
+/// RFC 3986 §3.1): the only scheme this plain-TCP server is authoritative for.
+fn is_http_scheme(target: &str) -> bool {
+    target
+        .split_once(':')
+        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("http"))
 }
 
 /// The path and query of an absolute-form target (RFC 9112 §3.2.2): what

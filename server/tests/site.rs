@@ -285,3 +285,33 @@ fn form_media_type(#[case] value: &[u8], #[case] want: bool) {
 fn absolute_path(#[case] target: &str, #[case] path: &str) {
     assert_eq!(site::absolute_path(target), path);
 }
+
+// RFC 9110 §7.4: an origin server MUST reject a request whose target URI's
+// scheme-specific requirements are not met; an "https" resource MUST be
+// rejected unless the connection is secured. This one is plain TCP: 421.
+#[rstest]
+#[case::https("GET https://a/ HTTP/1.1\r\nHost: a\r\n\r\n")]
+#[case::https_upper_case("GET HTTPS://a/test.jpg HTTP/1.1\r\nHost: a\r\n\r\n")]
+#[case::https_options("OPTIONS https://a HTTP/1.1\r\nHost: a\r\n\r\n")]
+#[case::other_scheme("GET ftp://a/ HTTP/1.1\r\nHost: a\r\n\r\n")]
+#[case::scheme_looking_like_authority("GET localhost:80 HTTP/1.1\r\nHost: a\r\n\r\n")]
+fn absolute_form_other_than_http_is_misdirected(#[case] request: &str) {
+    let server = start(common::config());
+    let r = one(server.addr(), request.as_bytes());
+    assert_eq!(r.status, 421, "{}", r.head);
+    assert!(
+        r.head.starts_with("HTTP/1.1 421 Misdirected Request\r\n"),
+        "{}",
+        r.head
+    );
+}
+
+#[test]
+fn absolute_form_http_upper_case_scheme_is_served() {
+    let server = start(common::config());
+    let r = one(
+        server.addr(),
+        b"GET HTTP://a/test.jpg HTTP/1.1\r\nHost: a\r\n\r\n",
+    );
+    assert_eq!(r.status, 200, "{}", r.head);
+}
