@@ -1,0 +1,379 @@
+//! Differential oracles: httparse for the request head, and a direct
+//! transcription of RFC 9112 §6.3 for body framing.
+//!
+//! httparse is a dev-dependency used only here, as a second opinion. Where
+//! the two parsers give different answers for the same bytes, the case
+//! must match one of [`DIFFERENCES`]: a deliberate, written-down choice
+//! with its RFC section. Any other disagreement is a bug in one of them.
+//!
+//! The cargo-fuzz targets include this file by path, so it depends on
+//! `server` and `httparse` alone.
+#![allow(dead_code)]
+
+use server::framing::{self, BodyKind};
+use server::parse::{self, parse_request, ErrorKind, Header, Status};
+
+use super::invariants::SLOTS;
+
+/// What one parser made of the bytes, reduced to what both can say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A complete head: method, target, version, fields, head length.
+    Complete(Common),
+    /// More bytes needed.
+    Partial,
+    /// Rejected; the text says why.
+    Rejected(String),
+}
+
+/// The parts of a parsed head both parsers report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Common {
+    /// The method.
+    pub method: String,
+    /// The request-target.
+    pub target: String,
+    /// `(major, minor)`.
+    pub version: (u8, u8),
+    /// `(name, value)` of every field line, in order.
+    pub fields: Vec<(String, Vec<u8>)>,
+    /// Where the body starts.
+    pub head_len: usize,
+}
+
+/// The reference parser's verdict, and its error when it rejected.
+pub fn ours(input: &[u8]) -> (Verdict, Option<parse::Error>) {
+    let mut headers = [Header::EMPTY; SLOTS];
+    match parse_request(input, &mut headers, &parse::Config::default()) {
+        Ok(Status::Complete(r)) => (
+            Verdict::Complete(Common {
+                method: r.method.to_owned(),
+                target: r.target.to_owned(),
+                version: (r.version.major, r.version.minor),
+                fields: r
+                    .headers
+                    .iter()
+                    .map(|h| (h.name.to_owned(), h.value.to_vec()))
+                    .collect(),
+                head_len: r.head_len,
+            }),
+            None,
+        ),
+        Ok(Status::Partial) => (Verdict::Partial, None),
+        Err(e) => (Verdict::Rejected(format!("{:?}", e.kind())), Some(e)),
+    }
+}
+
+/// httparse's verdict with its default (strict) configuration.
+pub fn theirs(input: &[u8]) -> Verdict {
+    let mut headers = [httparse::EMPTY_HEADER; SLOTS];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(input) {
+        Ok(httparse::Status::Complete(head_len)) => Verdict::Complete(Common {
+            method: req.method.unwrap_or_default().to_owned(),
+            target: req.path.unwrap_or_default().to_owned(),
+            version: (1, req.version.unwrap_or_default()),
+            fields: req
+                .headers
+                .iter()
+                .map(|h| (h.name.to_owned(), h.value.to_vec()))
+                .collect(),
+            head_len,
+        }),
+        Ok(httparse::Status::Partial) => Verdict::Partial,
+        Err(e) => Verdict::Rejected(format!("{e:?}")),
+    }
+}
+
+/// A deliberate difference from httparse: where this parser is stricter
+/// or looser on purpose, and the RFC text that makes it so.
+#[derive(Debug)]
+pub struct Difference {
+    /// A short name.
+    pub name: &'static str,
+    /// The RFC section that decides.
+    pub section: &'static str,
+    /// What this parser does, and why.
+    pub rule: &'static str,
+    /// Whether a disagreement on `input` is this difference.
+    pub covers: fn(&Case<'_>) -> bool,
+}
+
+/// One disagreement, as the difference predicates see it.
+pub struct Case<'a> {
+    /// The bytes.
+    pub input: &'a [u8],
+    /// This parser's verdict.
+    pub ours: &'a Verdict,
+    /// Its error, when it rejected.
+    pub error: Option<parse::Error>,
+    /// httparse's verdict.
+    pub theirs: &'a Verdict,
+}
+
+impl Case<'_> {
+    fn our_error(&self, kinds: &[ErrorKind]) -> Option<parse::Error> {
+        self.error.filter(|e| kinds.contains(&e.kind()))
+    }
+    fn their_error(&self, what: &str) -> bool {
+        matches!(self.theirs, Verdict::Rejected(e) if e == what)
+    }
+    fn we_accept_or_wait(&self) -> bool {
+        !matches!(self.ours, Verdict::Rejected(_))
+    }
+}
+
+/// The start of the request-line: past the empty lines before it.
+fn request_line_start(input: &[u8]) -> usize {
+    input
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(input.len())
+}
+
+/// The version text of the request-line: after its second SP.
+fn version_text(input: &[u8]) -> &[u8] {
+    let line = &input[request_line_start(input)..];
+    let mut spaces = line.iter().enumerate().filter(|&(_, &b)| b == b' ');
+    match (spaces.next(), spaces.next()) {
+        (Some(_), Some((i, _))) => &line[i + 1..],
+        _ => b"",
+    }
+}
+
+/// Every deliberate difference from httparse's defaults.
+pub static DIFFERENCES: &[Difference] = &[
+    Difference {
+        name: "bare LF is not a line terminator",
+        section: "RFC 9112 §2.2",
+        rule: "a recipient MAY recognize a single LF as a line terminator; this parser \
+               does not (unless configured to) and rejects it with 400, so that two \
+               recipients cannot disagree on where a line ends; httparse accepts it",
+        covers: |c| {
+            c.our_error(&[ErrorKind::BareLf]).is_some_and(|e| {
+                c.input[e.offset()] == b'\n'
+                    && (e.offset() == 0 || c.input[e.offset() - 1] != b'\r')
+            })
+        },
+    },
+    Difference {
+        name: "request-target must have one of the four forms",
+        section: "RFC 9112 §3.2, RFC 3986 §3",
+        rule: "the target must be origin-form, absolute-form (http and https need an \
+               authority), authority-form for CONNECT only, or asterisk-form for OPTIONS \
+               only, made of RFC 3986's characters with valid pct-encoding; httparse \
+               accepts any visible ASCII and UTF-8",
+        covers: |c| c.our_error(&[ErrorKind::Target]).is_some(),
+    },
+    Difference {
+        name: "any HTTP/DIGIT.DIGIT is a version",
+        section: "RFC 9112 §2.3, RFC 9110 §6.2",
+        rule: "HTTP-version = HTTP-name \"/\" DIGIT \".\" DIGIT; this parser accepts any \
+               digits and the server then answers a major version other than 1 with 505 \
+               and treats 1.x as 1.1; httparse rejects all but 1.0 and 1.1",
+        covers: |c| {
+            let v = version_text(c.input);
+            let is_other = |s: &[u8]| {
+                s.len() >= 6
+                    && s.starts_with(b"HTTP/")
+                    && s[5].is_ascii_digit()
+                    && (s[5] != b'1' || s.get(7).is_some_and(|&m| m != b'0' && m != b'1'))
+            };
+            c.their_error("Version") && c.we_accept_or_wait() && is_other(v)
+        },
+    },
+    Difference {
+        name: "size and count limits",
+        section: "RFC 9112 §3, RFC 6585 §5",
+        rule: "a request-line over 8 KiB is 414, a head over 32 KiB or with more than \
+               100 fields is 431; httparse has no length limits",
+        covers: |c| {
+            c.our_error(&[
+                ErrorKind::RequestLineTooLong,
+                ErrorKind::HeadTooLarge,
+                ErrorKind::TooManyHeaders,
+            ])
+            .is_some()
+        },
+    },
+    Difference {
+        name: "whitespace after a field name waits for the colon",
+        section: "RFC 9112 §5.1",
+        rule: "whitespace between a field name and the colon MUST be rejected with 400; \
+               this parser reads on to the colon so that it rejects for the right reason, \
+               and so says Partial where httparse already rejects the whitespace",
+        covers: |c| {
+            matches!(c.ours, Verdict::Partial)
+                && c.their_error("HeaderName")
+                && c.input.ends_with(b" ") | c.input.ends_with(b"\t")
+        },
+    },
+];
+
+/// Compares the two parsers on `input`. `Ok` when they agree or the
+/// disagreement is a listed [`Difference`] (returned), `Err` otherwise.
+pub fn differential(input: &[u8]) -> Result<Option<&'static Difference>, String> {
+    let (ours, error) = ours(input);
+    let theirs = theirs(input);
+    let agree = match (&ours, &theirs) {
+        (Verdict::Rejected(_), Verdict::Rejected(_)) => true,
+        (a, b) => a == b,
+    };
+    if agree {
+        return Ok(None);
+    }
+    let case = Case {
+        input,
+        ours: &ours,
+        error,
+        theirs: &theirs,
+    };
+    match DIFFERENCES.iter().find(|d| (d.covers)(&case)) {
+        Some(d) => Ok(Some(d)),
+        None => Err(format!(
+            "the parsers disagree and no listed difference covers it:\n  ours:     {ours:?}\n  httparse: {theirs:?}"
+        )),
+    }
+}
+
+/// How a body is framed, as RFC 9112 §6.3 reads for a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// No body.
+    Empty,
+    /// This many bytes.
+    Length(u64),
+    /// Chunked.
+    Chunked,
+    /// 400: the framing is invalid.
+    Invalid,
+    /// 501: a transfer coding the server does not implement.
+    NotImplemented,
+}
+
+/// RFC 9112 §6.3 for a request, written from the text without looking at
+/// the server's code, as a second opinion on [`framing::body_kind`]:
+///
+/// - Transfer-Encoding with Content-Length: rejected (§6.1 allows it; the
+///   server chooses to, against smuggling).
+/// - Transfer-Encoding in HTTP/1.0: invalid (§6.1).
+/// - Transfer-Encoding: the codings, every line's list joined (RFC 9110
+///   §5.3), must end in `chunked`, once, without parameters; otherwise 400;
+///   another coding before it is 501 (§6.1).
+/// - Content-Length = 1*DIGIT (RFC 9110 §8.6); a list of identical values
+///   counts as one, anything else is 400 (§6.3 step 5).
+pub fn model_framing(version: (u8, u8), fields: &[(String, Vec<u8>)]) -> Framing {
+    fn named<'f>(fields: &'f [(String, Vec<u8>)], n: &'f str) -> impl Iterator<Item = &'f [u8]> {
+        fields
+            .iter()
+            .filter(move |(name, _)| name.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.as_slice())
+    }
+    let elements = |n: &str| -> Vec<Vec<u8>> {
+        named(fields, n)
+            .flat_map(|v| v.split(|&b| b == b','))
+            .map(|e| {
+                let s = String::from_utf8_lossy(e);
+                s.trim_matches([' ', '\t']).as_bytes().to_vec()
+            })
+            .collect()
+    };
+    let has_te = named(fields, "transfer-encoding").next().is_some();
+    let has_cl = named(fields, "content-length").next().is_some();
+    if has_te {
+        if has_cl || version < (1, 1) {
+            return Framing::Invalid;
+        }
+        let codings: Vec<Vec<u8>> = elements("transfer-encoding")
+            .into_iter()
+            .filter(|e| !e.is_empty())
+            .collect();
+        let Some((last, before)) = codings.split_last() else {
+            return Framing::Invalid;
+        };
+        let is_token = |s: &[u8]| !s.is_empty() && s.iter().all(|&b| parse::TOKEN[b as usize]);
+        let name_of = |c: &[u8]| -> Vec<u8> {
+            let n = c.split(|&b| b == b';').next().unwrap_or(c);
+            String::from_utf8_lossy(n)
+                .trim_matches([' ', '\t'])
+                .as_bytes()
+                .to_vec()
+        };
+        if !last.eq_ignore_ascii_case(b"chunked") {
+            return Framing::Invalid;
+        }
+        for c in before {
+            let n = name_of(c);
+            if !is_token(&n) || n.eq_ignore_ascii_case(b"chunked") {
+                return Framing::Invalid;
+            }
+        }
+        return if before.is_empty() {
+            Framing::Chunked
+        } else {
+            Framing::NotImplemented
+        };
+    }
+    if has_cl {
+        let values = elements("content-length");
+        let mut found = None;
+        for v in values {
+            if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
+                return Framing::Invalid;
+            }
+            let Some(n) = std::str::from_utf8(&v)
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+            else {
+                return Framing::Invalid;
+            };
+            if found.is_some_and(|f| f != n) {
+                return Framing::Invalid;
+            }
+            found = Some(n);
+        }
+        return found.map_or(Framing::Invalid, Framing::Length);
+    }
+    Framing::Empty
+}
+
+/// `(name, value)` of every field line, in order.
+pub type Fields = Vec<(String, Vec<u8>)>;
+
+/// The server's framing decision for a complete head, in the model's
+/// terms, with the version and fields it was made from.
+pub fn server_framing(input: &[u8]) -> Option<((u8, u8), Fields, Framing)> {
+    let mut headers = [Header::EMPTY; SLOTS];
+    let Ok(Status::Complete(req)) = parse_request(input, &mut headers, &parse::Config::default())
+    else {
+        return None;
+    };
+    let framing = match framing::body_kind(&req) {
+        Ok(BodyKind::Empty) => Framing::Empty,
+        Ok(BodyKind::Length(n)) => Framing::Length(n),
+        Ok(BodyKind::Chunked) => Framing::Chunked,
+        Err(e) if e.kind() == framing::ErrorKind::UnknownTransferCoding => Framing::NotImplemented,
+        Err(_) => Framing::Invalid,
+    };
+    let fields = req
+        .headers
+        .iter()
+        .map(|h| (h.name.to_owned(), h.value.to_vec()))
+        .collect();
+    Some(((req.version.major, req.version.minor), fields, framing))
+}
+
+/// Compares the server's framing of a complete head with [`model_framing`].
+pub fn framing_differential(input: &[u8]) -> Result<(), String> {
+    let Some((version, fields, got)) = server_framing(input) else {
+        return Ok(());
+    };
+    let want = model_framing(version, &fields);
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!(
+            "body framing (RFC 9112 §6.3): the server says {got:?}, the RFC says {want:?}"
+        ))
+    }
+}
