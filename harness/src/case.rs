@@ -285,7 +285,7 @@ impl Case {
         }
         if !valid_id(&file.id) {
             return Err(err(format!(
-                "id {:?} must be lower-case letters, digits, '-', '_' and '.'",
+                "id {:?} may hold only ASCII letters, digits, '-', '_' and '.'",
                 file.id
             )));
         }
@@ -496,7 +496,7 @@ fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id
             .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 /// `RFC/SECTION`: a number of four digits or more, then dot-separated
