@@ -377,24 +377,7 @@ pub fn main(args: &[String]) -> ExitCode {
 
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let shown = if args.quiet {
-        Report {
-            results: report
-                .results
-                .iter()
-                .filter(|r| matches!(r.verdict.outcome, Outcome::Fail | Outcome::Error))
-                .cloned()
-                .collect(),
-            ..report.clone()
-        }
-    } else {
-        report.clone()
-    };
-    let _ = shown.write_terminal(&mut stdout.lock(), color);
-    if args.quiet {
-        let c = report.counts();
-        println!("(quiet: {} passed, {} warned not shown)", c.pass, c.warn);
-    }
+    let _ = report.write_terminal(&mut stdout.lock(), color, args.quiet);
 
     let mut status = 0u8;
     let mut write = |path: &Option<PathBuf>, what: &str, text: &dyn Fn() -> String| {
