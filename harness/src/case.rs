@@ -261,6 +261,13 @@ impl Case {
         self.writes.iter().flat_map(|w| w.bytes.clone()).collect()
     }
 
+    /// The time the case itself spends waiting: its pauses and its
+    /// longest silent window.
+    pub fn planned_wait(&self) -> Duration {
+        self.writes.iter().map(|w| w.pause).sum::<Duration>()
+            + self.silent_window().unwrap_or_default()
+    }
+
     /// The longest `silent_ms` of its expects, if any has one.
     pub fn silent_window(&self) -> Option<Duration> {
         self.expects.iter().filter_map(|e| e.silent).max()

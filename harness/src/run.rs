@@ -52,7 +52,7 @@ struct Args {
     /// Only cases of this category (folder). Repeatable.
     #[arg(long, value_name = "NAME")]
     category: Vec<String>,
-    /// Cases run at once, each on its own connection (default: 4 per CPU, at least 8).
+    /// Cases run at once, each on its own connection (default: 8 per CPU, at least 32).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     jobs: Option<u16>,
     /// Time allowed for the server per case, in milliseconds (pauses and silent windows come on top).
@@ -144,13 +144,19 @@ pub fn run_all(
     options: &Options,
     jobs: usize,
 ) -> Vec<CaseResult> {
+    // Longest first (their own pauses and silent windows), so that a case
+    // that waits a second by design does not start last.
+    let mut order: Vec<usize> = (0..cases.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(cases[i].planned_wait()));
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<CaseResult>>> = Mutex::new(vec![None; cases.len()]);
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, cases.len().max(1)) {
             scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(case) = cases.get(i) else { break };
+                let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    break;
+                };
+                let case = &cases[i];
                 let observation = run_case(addr, case, options);
                 let verdict = judge(case, &observation);
                 let result = CaseResult {
@@ -170,11 +176,12 @@ pub fn run_all(
         .collect()
 }
 
-/// The default number of parallel cases: 4 per CPU, at least 8 (cases
-/// mostly wait on the network).
+/// The default number of parallel cases: 8 per CPU, at least 32. Cases
+/// mostly wait (on the network, and on the pauses and silent windows they
+/// ask for), so many more than the CPUs can run at once.
 pub fn default_jobs() -> usize {
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-    (cpus * 4).max(8)
+    (cpus * 8).max(32)
 }
 
 /// The default cases folder: `fixtures/cases` under the current directory
