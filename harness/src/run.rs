@@ -152,19 +152,18 @@ pub fn run_all(
     let slots: Mutex<Vec<Option<CaseResult>>> = Mutex::new(vec![None; cases.len()]);
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, cases.len().max(1)) {
-            scope.spawn(|| loop {
-                let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                    break;
-                };
-                let case = &cases[i];
-                let observation = run_case(addr, case, options);
-                let verdict = judge(case, &observation);
-                let result = CaseResult {
-                    case: case.clone(),
-                    observation,
-                    verdict,
-                };
-                slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+            scope.spawn(|| {
+                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let case = &cases[i];
+                    let observation = run_case(addr, case, options);
+                    let verdict = judge(case, &observation);
+                    let result = CaseResult {
+                        case: case.clone(),
+                        observation,
+                        verdict,
+                    };
+                    slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+                }
             });
         }
     });
