@@ -387,6 +387,7 @@ fn case_json(r: &CaseResult) -> Value {
         "file": r.case.path.display().to_string(),
         "outcome": r.verdict.outcome.as_str(),
         "matched_expect": r.verdict.matched.map(|i| i + 1),
+        "matched_summary": r.verdict.matched.map(|i| r.case.expects[i].summary()),
         "profile": r.verdict.profile,
         "reason": r.verdict.reason,
         "statuses": o.responses.iter().map(|r| r.status).collect::<Vec<_>>(),

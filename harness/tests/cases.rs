@@ -389,6 +389,8 @@ fn the_json_report_has_a_summary_a_profile_and_every_case() {
     assert_eq!(cases[2]["outcome"], "FAIL");
     assert_eq!(cases[2]["statuses"], serde_json::json!([200]));
     assert_eq!(cases[0]["matched_expect"], 1);
+    assert_eq!(cases[0]["matched_summary"], "status=400");
+    assert_eq!(cases[2]["matched_summary"], serde_json::Value::Null);
     assert!(cases[2]["received"].as_str().unwrap().contains("\\x01"));
 }
 
