@@ -27,9 +27,13 @@ use crate::replay::start_reference_server;
 use crate::report::{CaseResult, Report};
 use crate::verdict::{judge, Outcome};
 
-/// `harness run`: judge an HTTP/1.1 server by the RFC conformance cases.
+/// Judge an HTTP/1.1 server by the RFC 9110/9112 conformance cases.
 #[derive(Debug, Parser)]
-#[command(name = "harness run", about, long_about = None)]
+#[command(
+    name = "harness run",
+    after_help = "Exit status: 0 nothing failed; 1 a case FAILed or ERRORed (with --baseline: one \
+                  not listed there); 2 usage error, bad case file or empty selection."
+)]
 struct Args {
     /// Server to judge, HOST:PORT (default: the reference server, started in-process).
     #[arg(long, value_name = "HOST:PORT")]
