@@ -199,8 +199,14 @@ pub fn default_cases_dir() -> PathBuf {
 }
 
 /// Resolves `--target`, refusing addresses off the loopback interface
-/// unless `allow_remote`.
-pub fn resolve_target(target: &str, allow_remote: bool) -> Result<SocketAddr, String> {
+/// unless `allow_remote`. When the name has several addresses (`localhost`:
+/// `::1` and `127.0.0.1`), the first that accepts a connection within
+/// `timeout` is used, so a server listening on one of them is found.
+pub fn resolve_target(
+    target: &str,
+    allow_remote: bool,
+    timeout: Duration,
+) -> Result<SocketAddr, String> {
     let addrs: Vec<SocketAddr> = target
         .to_socket_addrs()
         .map_err(|e| format!("--target {target:?}: {e} (expected HOST:PORT)"))?
@@ -215,6 +221,14 @@ pub fn resolve_target(target: &str, allow_remote: bool) -> Result<SocketAddr, St
                  pass --allow-remote to judge a server on another host",
                 remote.ip()
             ));
+        }
+    }
+    if addrs.len() > 1 {
+        if let Some(&up) = addrs
+            .iter()
+            .find(|a| std::net::TcpStream::connect_timeout(a, timeout).is_ok())
+        {
+            return Ok(up);
         }
     }
     Ok(first)
@@ -357,7 +371,7 @@ pub fn main(args: &[String]) -> ExitCode {
 
     let mut server = None;
     let (addr, target) = match &args.target {
-        Some(t) => match resolve_target(t, args.allow_remote) {
+        Some(t) => match resolve_target(t, args.allow_remote, options.timeout) {
             Ok(addr) => (addr, t.clone()),
             Err(e) => return usage_error(e),
         },
