@@ -694,7 +694,8 @@ def methods():
          "CONNECT localhost:80 to an origin server",
          send=b"CONNECT localhost:80 HTTP/1.1\r\nHost: localhost:80\r\n\r\n",
          expect=[ok(status="4xx|5xx"),
-                 ok(status="2xx", absent=["Content-Length", "Transfer-Encoding"], profile="opens a tunnel")])
+                 ok(status="2xx", absent=["Content-Length", "Transfer-Encoding"], profile="opens a tunnel"),
+                 ok(responses=0, connection="closed", profile="closes a CONNECT without answering")])
     case(cat, "get-with-body", "9112/9.3", "MUST", "read-body",
          "GET with Content-Length content, then a pipelined GET",
          send=b"GET / HTTP/1.1\r\n" + H + cl(5) + b"\r\n" + OTHER5 + FOLLOW,
@@ -1065,7 +1066,8 @@ def chunked():
     for id, body, q, desc in valid:
         case(cat, id, "9112/7.1" if q != "chunk-ext" else "9112/7.1.1", "MUST", q,
              f"Chunked POST with {desc}", send=ch(body) + FOLLOW,
-             expect=framed([warn("refuses chunked requests with 411", status="411")]))
+             expect=framed([warn("refuses chunked requests with 411", status="411"),
+                            warn("rejects a valid chunked body", status="400", connection="closed")]))
     te_ok = [
         ("te-chunked-uppercase", b"Transfer-Encoding: CHUNKED\r\n", "chunked in upper case"),
         ("te-chunked-mixed-case", b"Transfer-Encoding: Chunked\r\n", "chunked capitalised"),
@@ -1201,8 +1203,8 @@ def chunked():
         case(cat, id, "9112/7.1", "MUST", "chunk-overflow", f"Chunked POST with chunk-size {size.decode()[:20]}...",
              send=ch(size + b"\r\nx=1\r\n0\r\n\r\n") + FOLLOW,
              expect=[ok(status="400|413", connection="closed", responses=1), ANSWERED_FROM_HEAD])
-    case(cat, "chunk-size-huge", "9112/7.1", "MUST", "chunk-overflow",
-         "Chunked POST announcing a 0x7FFFFFFFFFFFFFFF-octet chunk",
+    case("limits", "chunk-size-huge", "9110/15.5.14", "MAY", "413",
+         "Chunked POST announcing a 0x7FFFFFFFFFFFFFFF-octet chunk (fits in 64 bits)",
          send=ch(b"7fffffffffffffff\r\nx=1\r\n0\r\n\r\n") + FOLLOW,
          expect=[ok(status="400|413", connection="closed", responses=1), ANSWERED_FROM_HEAD])
     case(cat, "chunked-incomplete", "9112/6.3", "MUST", "incomplete",
@@ -1283,7 +1285,7 @@ def smuggling():
          "Content-Length, then Transfer-Encoding: chunked folded under another field",
          send=post(cl(len(hidden)) + b"X-Test: a\r\n Transfer-Encoding: chunked\r\n", hidden),
          expect=[ok(status="400", responses=1),
-                 ok(sequence=[BODY_OK, "200"], profile="unfolds the line into X-Test and frames by Content-Length")])
+                 ok(status=BODY_OK, responses=1, profile="unfolds the line into X-Test and frames by Content-Length")])
     for id, name in [("te-lookalike-underscore", b"Transfer_Encoding"),
                      ("te-lookalike-plural", b"Transfer-Encodings"),
                      ("te-lookalike-prefix", b"X-Transfer-Encoding")]:
@@ -1368,7 +1370,7 @@ def line_endings():
     cr = [
         ("bare-cr-request-line", b"GET / HTTP/1.1\r" + H + b"\r\n", "the request-line ends with a bare CR"),
         ("bare-cr-final", b"GET / HTTP/1.1\r\n" + H + b"\r" + GET, "the empty line is a bare CR, then another request"),
-        ("bare-cr-everywhere", b"GET / HTTP/1.1\rHost: localhost\r\r", "every line ends with a bare CR"),
+        ("bare-cr-everywhere", b"GET / HTTP/1.1\rHost: localhost\r\r\n", "every line ends with a bare CR (a CRLF comes last)"),
         ("bare-cr-in-method", b"GE\rT / HTTP/1.1\r\n" + H + b"\r\n", "a bare CR is inside the method"),
         ("bare-cr-in-target", b"GET /\r HTTP/1.1\r\n" + H + b"\r\n", "a bare CR ends the target"),
         ("bare-cr-in-version", b"GET / HTTP/1.\r1\r\n" + H + b"\r\n", "a bare CR is inside the version"),

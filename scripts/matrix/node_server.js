@@ -2,8 +2,9 @@
 //
 //     node scripts/matrix/node_server.js PORT
 //
-// Answers every request with 200 and "hello\n" after reading its content.
-// llhttp, Node's parser, is what the harness judges.
+// GET, HEAD and POST of / or /test.jpg get 200 and "hello\n"; OPTIONS gets
+// 200 and Allow; any other method 405 with Allow; any other path 404. The
+// content is read first. llhttp, Node's parser, is what the harness judges.
 'use strict';
 const http = require('http');
 
@@ -16,8 +17,22 @@ http
   .createServer((req, res) => {
     req.resume();
     req.on('end', () => {
+      const path = req.url.split('?')[0];
+      const allow = 'GET, HEAD, POST, OPTIONS';
       res.setHeader('Content-Type', 'text/plain');
-      res.end('hello\n');
+      if (path !== '/' && path !== '/test.jpg') {
+        res.statusCode = 404;
+        res.end('not found\n');
+      } else if (req.method === 'OPTIONS') {
+        res.setHeader('Allow', allow);
+        res.end();
+      } else if (['GET', 'HEAD', 'POST'].includes(req.method)) {
+        res.end('hello\n');
+      } else {
+        res.statusCode = 405;
+        res.setHeader('Allow', allow);
+        res.end('method not allowed\n');
+      }
     });
   })
   .listen(port, '127.0.0.1');

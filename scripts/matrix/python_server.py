@@ -3,9 +3,11 @@
 
     python3 scripts/matrix/python_server.py PORT
 
-Answers GET, HEAD and POST (and any other method) with 200 and "hello\n",
-speaking HTTP/1.1 (persistent connections), after reading a Content-Length
-body. http.server's own request parsing is what the harness judges.
+GET, HEAD and POST of / or /test.jpg get 200 and "hello\n"; OPTIONS gets
+200 and Allow; PUT, DELETE, TRACE, PATCH and CONNECT get 405 with Allow
+(other methods get http.server's own 501); any other path 404. It speaks
+HTTP/1.1 (persistent connections) and reads a Content-Length body first.
+http.server's own request parsing is what the harness judges.
 """
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,14 +16,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Hello(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def _answer(self, body=True):
+    def _answer(self, body=True, allowed=True):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
-        payload = b"hello\n"
-        self.send_response(200)
+        status, payload = 200, b"hello\n"
+        if self.path.split("?")[0] not in ("/", "/test.jpg"):
+            status, payload = 404, b"not found\n"
+        elif self.command == "OPTIONS":
+            payload = b""
+        elif not allowed:
+            status, payload = 405, b"method not allowed\n"
+        self.send_response(status)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(payload)))
+        if status == 405 or self.command == "OPTIONS":
+            self.send_header("Allow", "GET, HEAD, POST, OPTIONS")
         self.end_headers()
         if body:
             self.wfile.write(payload)
@@ -34,6 +44,14 @@ class Hello(BaseHTTPRequestHandler):
 
     def do_POST(self):
         self._answer()
+
+    def do_OPTIONS(self):
+        self._answer()
+
+    def _not_allowed(self):
+        self._answer(allowed=False)
+
+    do_PUT = do_DELETE = do_TRACE = do_PATCH = do_CONNECT = _not_allowed
 
     def log_message(self, *args):
         pass

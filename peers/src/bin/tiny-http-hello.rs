@@ -1,9 +1,10 @@
 //! A tiny_http hello-world on loopback, for the conformance matrix.
 //!
-//! `tiny-http-hello PORT` listens on 127.0.0.1:PORT and answers every
-//! request (GET, HEAD, POST, anything) with `200 OK` and `hello\n`, after
-//! reading the request content. tiny_http's parser and framing are what
-//! the harness judges.
+//! `tiny-http-hello PORT` listens on 127.0.0.1:PORT. GET, HEAD and POST of
+//! `/` or `/test.jpg` get `200 OK` and `hello\n`; OPTIONS gets 200 and
+//! `Allow`; any other method 405 with `Allow`; any other path 404. The
+//! request content is read first, and content that cannot be read gets
+//! 400. tiny_http's parser and framing are what the harness judges.
 fn main() {
     let port: u16 = std::env::args()
         .nth(1)
