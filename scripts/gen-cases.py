@@ -1494,12 +1494,15 @@ def fragments():
         ("request-line-cr", b"GET / HTTP/1.1\r"), ("request-line-crlf", b"GET / HTTP/1.1\r\n"),
         ("field-name", b"GET / HTTP/1.1\r\nHost"), ("field-colon", b"GET / HTTP/1.1\r\nHost:"),
         ("field-value", b"GET / HTTP/1.1\r\nHost: local"), ("field-line", b"GET / HTTP/1.1\r\nHost: localhost\r\n"),
-        ("final-cr", b"GET / HTTP/1.1\r\nHost: localhost\r\n\r"), ("leading-crlf", b"\r\n"),
+        ("final-cr", b"GET / HTTP/1.1\r\nHost: localhost\r\n\r"),
     ]
     for name, data in prefixes:
         case(cat, "prefix-" + name, "9112/2.2", "MUST", "octets",
              f"Only a prefix of a request ({name.replace('-', ' ')}): nothing may be answered yet",
              send=data, expect=[ok(silent_ms=300)])
+    case(cat, "prefix-leading-crlf", "9112/2.2", "SHOULD", "leading-crlf",
+         "Only an empty line (CRLF) so far: it is to be ignored, not answered",
+         send=b"\r\n", expect=[ok(silent_ms=300)])
 
 
 # ===========================================================================
