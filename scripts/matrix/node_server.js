@@ -17,10 +17,16 @@ http
   .createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      const path = req.url.split('?')[0];
+      // origin-form, absolute-form (RFC 9112 §3.2.2) and * (OPTIONS)
+      let path = req.url;
+      try {
+        path = req.url === '*' ? '*' : new URL(req.url, 'http://localhost').pathname;
+      } catch (e) {
+        // not a URL: answered 404 below
+      }
       const allow = 'GET, HEAD, POST, OPTIONS';
       res.setHeader('Content-Type', 'text/plain');
-      if (path !== '/' && path !== '/test.jpg') {
+      if (path !== '/' && path !== '/test.jpg' && !(path === '*' && req.method === 'OPTIONS')) {
         res.statusCode = 404;
         res.end('not found\n');
       } else if (req.method === 'OPTIONS') {

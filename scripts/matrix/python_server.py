@@ -10,6 +10,7 @@ HTTP/1.1 (persistent connections) and reads a Content-Length body first.
 http.server's own request parsing is what the harness judges.
 """
 import sys
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -21,7 +22,9 @@ class Hello(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         status, payload = 200, b"hello\n"
-        if self.path.split("?")[0] not in ("/", "/test.jpg"):
+        # origin-form, absolute-form (RFC 9112 §3.2.2) and * (OPTIONS)
+        path = self.path if self.path == "*" else urllib.parse.urlsplit(self.path).path
+        if path not in ("/", "/test.jpg") and not (path == "*" and self.command == "OPTIONS"):
             status, payload = 404, b"not found\n"
         elif self.command == "OPTIONS":
             payload = b""

@@ -21,7 +21,9 @@ use tokio::net::TcpListener;
 const ALLOW: &str = "GET, HEAD, POST, OPTIONS";
 
 async fn hello(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let known_path = matches!(req.uri().path(), "/" | "/test.jpg");
+    // origin-form, absolute-form (RFC 9112 §3.2.2) and * (OPTIONS)
+    let known_path = matches!(req.uri().path(), "/" | "/test.jpg")
+        || (req.uri() == "*" && req.method() == hyper::Method::OPTIONS);
     let method = req.method().clone();
     // Read the content so the connection can carry the next request.
     let read = req.into_body().collect().await;
