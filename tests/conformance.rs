@@ -22,7 +22,12 @@ use harness::verdict::{judge, Outcome};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() -> ExitCode {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // Cases mostly wait (pauses, silent windows, the network): run many at
+    // once unless told otherwise.
+    if args.test_threads.is_none() {
+        args.test_threads = Some(harness::run::default_jobs());
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases");
     let trials = match load_all(&root) {
         Ok(cases) => cases

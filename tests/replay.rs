@@ -5,7 +5,7 @@
 //! Tests are discovered at run time: `harness::fixture::load_all` lists the
 //! fixtures and libtest-mimic makes one named trial per fixture
 //! (`replay::requests/get-root.http`) and per recorded connection
-//! (`sequence::SESSION/CONNECTION`). Adding a fixture is adding its files;
+//! (`sequence::CLIENT/SESSION/CONNECTION`). Adding a fixture is adding its files;
 //! no code changes and no rebuild.
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

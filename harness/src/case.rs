@@ -261,6 +261,13 @@ impl Case {
         self.writes.iter().flat_map(|w| w.bytes.clone()).collect()
     }
 
+    /// The time the case itself spends waiting: its pauses and its
+    /// longest silent window.
+    pub fn planned_wait(&self) -> Duration {
+        self.writes.iter().map(|w| w.pause).sum::<Duration>()
+            + self.silent_window().unwrap_or_default()
+    }
+
     /// The longest `silent_ms` of its expects, if any has one.
     pub fn silent_window(&self) -> Option<Duration> {
         self.expects.iter().filter_map(|e| e.silent).max()
@@ -285,7 +292,7 @@ impl Case {
         }
         if !valid_id(&file.id) {
             return Err(err(format!(
-                "id {:?} must be lower-case letters, digits, '-', '_' and '.'",
+                "id {:?} may hold only ASCII letters, digits, '-', '_' and '.'",
                 file.id
             )));
         }
@@ -496,7 +503,7 @@ fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id
             .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 /// `RFC/SECTION`: a number of four digits or more, then dot-separated

@@ -639,11 +639,12 @@ fn head_lines(head: &[u8]) -> impl Iterator<Item = &[u8]> {
         .take_while(|l| !l.is_empty())
 }
 
-/// Fixtures recorded on one connection: same sidecar `session` and
-/// `connection`, ordered by `position`.
+/// Fixtures recorded on one connection: same sidecar `client`, `session`
+/// and `connection`, ordered by `position`.
 #[derive(Debug, Clone)]
 pub struct Sequence<'a> {
-    /// `SESSION/CONNECTION`, e.g. `chromium-2026-01-01/3`.
+    /// `CLIENT/SESSION/CONNECTION`, e.g. `chromium/reload/0`. The client
+    /// is part of the key: two clients' captures may share a session name.
     pub name: String,
     /// The fixtures in `position` order.
     pub fixtures: Vec<&'a Fixture>,
@@ -654,19 +655,21 @@ pub struct Sequence<'a> {
 /// replayed as itself); fixtures without `session` or `connection` are not
 /// part of any.
 pub fn sequences(fixtures: &[Fixture]) -> Vec<Sequence<'_>> {
-    let mut groups: std::collections::BTreeMap<(String, u64), Vec<&Fixture>> = Default::default();
+    type Key = (String, String, u64);
+    let mut groups: std::collections::BTreeMap<Key, Vec<&Fixture>> = Default::default();
     for f in fixtures {
         if let (Some(session), Some(conn)) = (&f.sidecar.session, f.sidecar.connection) {
-            groups.entry((session.clone(), conn)).or_default().push(f);
+            let key = (f.sidecar.client.clone(), session.clone(), conn);
+            groups.entry(key).or_default().push(f);
         }
     }
     groups
         .into_iter()
         .filter(|(_, fs)| fs.len() >= 2)
-        .map(|((session, conn), mut fs)| {
+        .map(|((client, session, conn), mut fs)| {
             fs.sort_by_key(|f| (f.sidecar.position.unwrap_or(u32::MAX), f.name.clone()));
             Sequence {
-                name: format!("{session}/{conn}"),
+                name: format!("{client}/{session}/{conn}"),
                 fixtures: fs,
             }
         })
@@ -902,5 +905,42 @@ mod tests {
         let got = exchange(&Target::new(addr), &[b"ab", b"c"], Duration::ZERO).unwrap();
         assert_eq!(got, b"abc");
         echo.join().unwrap();
+    }
+
+    fn recorded(client: &str, session: &str, connection: u64, position: u32) -> Fixture {
+        Fixture {
+            path: std::path::PathBuf::new(),
+            name: format!("{client}/{session}/{connection}-{position}.http"),
+            bytes: b"GET / HTTP/1.1\r\nHost: a\r\n\r\n".to_vec(),
+            sidecar: crate::fixture::Sidecar {
+                client: client.into(),
+                how: "test".into(),
+                session: Some(session.into()),
+                connection: Some(connection),
+                position: Some(position),
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn sequences_keep_clients_apart_and_order_by_position() {
+        // Two clients' captures both name their session "reload": they are
+        // two recorded connections, not one of four requests.
+        let fixtures = vec![
+            recorded("chromium", "reload", 0, 1),
+            recorded("firefox", "reload", 0, 0),
+            recorded("chromium", "reload", 0, 0),
+            recorded("firefox", "reload", 0, 1),
+            recorded("curl", "get", 0, 0),
+        ];
+        let seqs = sequences(&fixtures);
+        let names: Vec<&str> = seqs.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["chromium/reload/0", "firefox/reload/0"]);
+        let order: Vec<&str> = seqs[0].fixtures.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            order,
+            ["chromium/reload/0-0.http", "chromium/reload/0-1.http"]
+        );
     }
 }

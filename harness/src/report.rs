@@ -93,8 +93,15 @@ impl Report {
             .collect()
     }
 
-    /// Writes the terminal report; `color` adds ANSI colours.
-    pub fn write_terminal(&self, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    /// Writes the terminal report; `color` adds ANSI colours and
+    /// `failures_only` leaves out the lines of cases that PASS or WARN (the
+    /// summary and the profile still count them).
+    pub fn write_terminal(
+        &self,
+        out: &mut dyn Write,
+        color: bool,
+        failures_only: bool,
+    ) -> io::Result<()> {
         let paint = |code: &str, text: &str| {
             if color {
                 format!("\x1b[{code}m{text}\x1b[0m")
@@ -105,6 +112,10 @@ impl Report {
         writeln!(out, "h1check conformance: {}", self.target)?;
         let mut category = None;
         for r in &self.results {
+            let failed = matches!(r.verdict.outcome, Outcome::Fail | Outcome::Error);
+            if failures_only && !failed {
+                continue;
+            }
             if category != Some(&r.case.category) {
                 category = Some(&r.case.category);
                 writeln!(out, "\n{}", paint("1", &r.case.category))?;
@@ -167,7 +178,7 @@ impl Report {
     /// The terminal report as a string, without colours.
     pub fn to_text(&self) -> String {
         let mut out = Vec::new();
-        self.write_terminal(&mut out, false)
+        self.write_terminal(&mut out, false, false)
             .expect("writing to a Vec cannot fail");
         String::from_utf8(out).expect("the report is UTF-8")
     }
@@ -376,6 +387,7 @@ fn case_json(r: &CaseResult) -> Value {
         "file": r.case.path.display().to_string(),
         "outcome": r.verdict.outcome.as_str(),
         "matched_expect": r.verdict.matched.map(|i| i + 1),
+        "matched_summary": r.verdict.matched.map(|i| r.case.expects[i].summary()),
         "profile": r.verdict.profile,
         "reason": r.verdict.reason,
         "statuses": o.responses.iter().map(|r| r.status).collect::<Vec<_>>(),

@@ -27,9 +27,13 @@ use crate::replay::start_reference_server;
 use crate::report::{CaseResult, Report};
 use crate::verdict::{judge, Outcome};
 
-/// `harness run`: judge an HTTP/1.1 server by the RFC conformance cases.
+/// Judge an HTTP/1.1 server by the RFC 9110/9112 conformance cases.
 #[derive(Debug, Parser)]
-#[command(name = "harness run", about, long_about = None)]
+#[command(
+    name = "harness run",
+    after_help = "Exit status: 0 nothing failed; 1 a case FAILed or ERRORed (with --baseline: one \
+                  not listed there); 2 usage error, bad case file or empty selection."
+)]
 struct Args {
     /// Server to judge, HOST:PORT (default: the reference server, started in-process).
     #[arg(long, value_name = "HOST:PORT")]
@@ -52,7 +56,7 @@ struct Args {
     /// Only cases of this category (folder). Repeatable.
     #[arg(long, value_name = "NAME")]
     category: Vec<String>,
-    /// Cases run at once, each on its own connection (default: 4 per CPU, at least 8).
+    /// Cases run at once, each on its own connection (default: 8 per CPU, at least 32).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     jobs: Option<u16>,
     /// Time allowed for the server per case, in milliseconds (pauses and silent windows come on top).
@@ -144,21 +148,26 @@ pub fn run_all(
     options: &Options,
     jobs: usize,
 ) -> Vec<CaseResult> {
+    // Longest first (their own pauses and silent windows), so that a case
+    // that waits a second by design does not start last.
+    let mut order: Vec<usize> = (0..cases.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(cases[i].planned_wait()));
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<CaseResult>>> = Mutex::new(vec![None; cases.len()]);
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, cases.len().max(1)) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(case) = cases.get(i) else { break };
-                let observation = run_case(addr, case, options);
-                let verdict = judge(case, &observation);
-                let result = CaseResult {
-                    case: case.clone(),
-                    observation,
-                    verdict,
-                };
-                slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+            scope.spawn(|| {
+                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let case = &cases[i];
+                    let observation = run_case(addr, case, options);
+                    let verdict = judge(case, &observation);
+                    let result = CaseResult {
+                        case: case.clone(),
+                        observation,
+                        verdict,
+                    };
+                    slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+                }
             });
         }
     });
@@ -170,11 +179,12 @@ pub fn run_all(
         .collect()
 }
 
-/// The default number of parallel cases: 4 per CPU, at least 8 (cases
-/// mostly wait on the network).
+/// The default number of parallel cases: 8 per CPU, at least 32. Cases
+/// mostly wait (on the network, and on the pauses and silent windows they
+/// ask for), so many more than the CPUs can run at once.
 pub fn default_jobs() -> usize {
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-    (cpus * 4).max(8)
+    (cpus * 8).max(32)
 }
 
 /// The default cases folder: `fixtures/cases` under the current directory
@@ -189,8 +199,14 @@ pub fn default_cases_dir() -> PathBuf {
 }
 
 /// Resolves `--target`, refusing addresses off the loopback interface
-/// unless `allow_remote`.
-pub fn resolve_target(target: &str, allow_remote: bool) -> Result<SocketAddr, String> {
+/// unless `allow_remote`. When the name has several addresses (`localhost`:
+/// `::1` and `127.0.0.1`), the first that accepts a connection within
+/// `timeout` is used, so a server listening on one of them is found.
+pub fn resolve_target(
+    target: &str,
+    allow_remote: bool,
+    timeout: Duration,
+) -> Result<SocketAddr, String> {
     let addrs: Vec<SocketAddr> = target
         .to_socket_addrs()
         .map_err(|e| format!("--target {target:?}: {e} (expected HOST:PORT)"))?
@@ -205,6 +221,14 @@ pub fn resolve_target(target: &str, allow_remote: bool) -> Result<SocketAddr, St
                  pass --allow-remote to judge a server on another host",
                 remote.ip()
             ));
+        }
+    }
+    if addrs.len() > 1 {
+        if let Some(&up) = addrs
+            .iter()
+            .find(|a| std::net::TcpStream::connect_timeout(a, timeout).is_ok())
+        {
+            return Ok(up);
         }
     }
     Ok(first)
@@ -347,7 +371,7 @@ pub fn main(args: &[String]) -> ExitCode {
 
     let mut server = None;
     let (addr, target) = match &args.target {
-        Some(t) => match resolve_target(t, args.allow_remote) {
+        Some(t) => match resolve_target(t, args.allow_remote, options.timeout) {
             Ok(addr) => (addr, t.clone()),
             Err(e) => return usage_error(e),
         },
@@ -377,24 +401,7 @@ pub fn main(args: &[String]) -> ExitCode {
 
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let shown = if args.quiet {
-        Report {
-            results: report
-                .results
-                .iter()
-                .filter(|r| matches!(r.verdict.outcome, Outcome::Fail | Outcome::Error))
-                .cloned()
-                .collect(),
-            ..report.clone()
-        }
-    } else {
-        report.clone()
-    };
-    let _ = shown.write_terminal(&mut stdout.lock(), color);
-    if args.quiet {
-        let c = report.counts();
-        println!("(quiet: {} passed, {} warned not shown)", c.pass, c.warn);
-    }
+    let _ = report.write_terminal(&mut stdout.lock(), color, args.quiet);
 
     let mut status = 0u8;
     let mut write = |path: &Option<PathBuf>, what: &str, text: &dyn Fn() -> String| {

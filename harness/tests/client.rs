@@ -1,0 +1,223 @@
+//! The case client against scripted servers: responses framed as a client
+//! frames them (interim 1xx, chunked in pieces, read to close, HEAD),
+//! answers written one by one, the follow-up probe, and a server that never
+//! answers costing the time bound and no more.
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use harness::case::Case;
+use harness::client::{run_case, Closed, Options, Probe};
+use harness::verdict::{judge, Outcome};
+
+/// What the scripted server does after reading the `n`-th request head.
+enum Act {
+    /// Write these pieces, sleeping between them.
+    Write(Vec<&'static [u8]>),
+    /// Write these bytes and close.
+    WriteClose(&'static [u8]),
+    /// Say nothing, read on.
+    Nothing,
+}
+
+/// A server that answers each request head (up to an empty line) on each
+/// connection by `script(n)`; it lives as long as the test process.
+fn scripted(script: fn(usize) -> Act) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || serve(stream, script));
+        }
+    });
+    addr
+}
+
+fn serve(mut stream: TcpStream, script: fn(usize) -> Act) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = Vec::new();
+    let mut n = 0;
+    loop {
+        match buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            Some(end) => {
+                buf.drain(..end + 4);
+                match script(n) {
+                    Act::Write(pieces) => {
+                        for (i, piece) in pieces.iter().enumerate() {
+                            if i > 0 {
+                                std::thread::sleep(Duration::from_millis(30));
+                            }
+                            if stream.write_all(piece).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Act::WriteClose(bytes) => {
+                        let _ = stream.write_all(bytes);
+                        return;
+                    }
+                    Act::Nothing => {}
+                }
+                n += 1;
+            }
+            None => {
+                let mut chunk = [0u8; 4096];
+                match stream.read(&mut chunk) {
+                    Ok(0) | Err(_) => return,
+                    Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                }
+            }
+        }
+    }
+}
+
+const NO_CONTENT: &[u8] = b"HTTP/1.1 204 No Content\r\n\r\n";
+
+fn case(send: &str, expect: &str) -> Case {
+    let text = format!(
+        "id = \"t\"\nsection = \"9112/6.3\"\nlevel = \"MUST\"\nrequirement = \"r\"\n\
+         description = \"d\"\nsend = '''{send}'''\n[[expect]]\n{expect}\n"
+    );
+    Case::parse(Path::new("cases/test/t.toml"), "test", &text).unwrap()
+}
+
+const GET: &str = "GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n";
+
+fn options() -> Options {
+    Options {
+        timeout: Duration::from_millis(500),
+    }
+}
+
+#[test]
+fn interim_responses_are_kept_apart_and_the_probe_proves_the_connection_open() {
+    let addr = scripted(|n| match n {
+        0 => Act::Write(vec![
+            b"HTTP/1.1 100 Continue\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+        ]),
+        _ => Act::Write(vec![NO_CONTENT]),
+    });
+    let c = case(
+        GET,
+        "interim = \"100\"\nsequence = [\"200\"]\nconnection = \"open\"",
+    );
+    let obs = run_case(addr, &c, &options());
+    assert_eq!(obs.interim, [100]);
+    assert_eq!(obs.responses.len(), 1);
+    assert_eq!(obs.probe, Some(Probe::Answered(204)));
+    assert_eq!(judge(&c, &obs).outcome, Outcome::Pass, "{}", obs.summary());
+}
+
+#[test]
+fn a_chunked_body_in_pieces_is_one_response() {
+    let addr = scripted(|n| match n {
+        0 => Act::Write(vec![
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+            b"lo\r\n",
+            b"0\r\n\r\n",
+        ]),
+        _ => Act::Write(vec![NO_CONTENT]),
+    });
+    let c = case(GET, "responses = 1\nconnection = \"open\"");
+    let obs = run_case(addr, &c, &options());
+    assert_eq!(judge(&c, &obs).outcome, Outcome::Pass, "{}", obs.summary());
+    assert!(obs.responses[0].complete);
+}
+
+#[test]
+fn a_body_without_length_runs_to_the_close() {
+    let addr = scripted(|_| Act::WriteClose(b"HTTP/1.1 200 OK\r\n\r\nall of this"));
+    let c = case(GET, "status = \"200\"\nconnection = \"closed\"");
+    let obs = run_case(addr, &c, &options());
+    assert_eq!(obs.closed, Some(Closed::Eof));
+    assert_eq!(obs.responses[0].body_len, b"all of this".len());
+    assert_eq!(judge(&c, &obs).outcome, Outcome::Pass, "{}", obs.summary());
+}
+
+#[test]
+fn a_response_to_head_has_no_body_and_content_after_it_is_caught() {
+    let addr = scripted(|n| match n {
+        0 => Act::Write(vec![b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n"]),
+        _ => Act::Write(vec![NO_CONTENT]),
+    });
+    let head = "HEAD / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n";
+    let c = case(
+        head,
+        "status = \"200\"\nno_body = true\nconnection = \"open\"",
+    );
+    let obs = run_case(addr, &c, &options());
+    assert_eq!(judge(&c, &obs).outcome, Outcome::Pass, "{}", obs.summary());
+
+    let addr = scripted(|_| Act::Write(vec![b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody"]));
+    let start = Instant::now();
+    let obs = run_case(addr, &c, &options());
+    let verdict = judge(&c, &obs);
+    assert_eq!(verdict.outcome, Outcome::Fail);
+    assert!(
+        verdict.reason.contains("carried 4 body bytes"),
+        "{}",
+        verdict.reason
+    );
+    assert!(
+        start.elapsed() < Duration::from_millis(400),
+        "bytes that start no response end the wait"
+    );
+}
+
+#[test]
+fn answers_written_one_by_one_are_all_counted_before_the_probe() {
+    let addr = scripted(|n| match n {
+        0 => Act::Write(vec![b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]),
+        1 => {
+            std::thread::sleep(Duration::from_millis(30));
+            Act::Write(vec![b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"])
+        }
+        _ => Act::Write(vec![NO_CONTENT]),
+    });
+    let two = format!("{GET}{GET}");
+    let c = case(&two, "sequence = [\"200\", \"404\"]\nconnection = \"open\"");
+    let obs = run_case(addr, &c, &options());
+    assert_eq!(judge(&c, &obs).outcome, Outcome::Pass, "{}", obs.summary());
+}
+
+#[test]
+fn a_server_that_never_answers_costs_the_time_bound_only() {
+    let addr = scripted(|_| Act::Nothing);
+    let c = case(GET, "status = \"200\"");
+    let start = Instant::now();
+    let obs = run_case(addr, &c, &options());
+    let took = start.elapsed();
+    assert!(obs.timed_out);
+    assert!(obs.responses.is_empty());
+    assert!(
+        took >= Duration::from_millis(500) && took < Duration::from_millis(1500),
+        "{took:?}"
+    );
+    let verdict = judge(&c, &obs);
+    assert_eq!(verdict.outcome, Outcome::Fail);
+    assert!(
+        verdict.reason.contains("no complete response"),
+        "{}",
+        verdict.reason
+    );
+}
+
+#[test]
+fn a_silent_window_that_stays_silent_ends_the_case() {
+    let addr = scripted(|_| Act::Nothing);
+    let c = case("GET / HTTP/1.1\\r\\n", "silent_ms = 100");
+    let start = Instant::now();
+    let obs = run_case(addr, &c, &options());
+    assert_eq!(obs.silent, Some(Duration::from_millis(100)));
+    assert!(start.elapsed() < Duration::from_millis(400));
+    assert_eq!(judge(&c, &obs).outcome, Outcome::Pass);
+
+    let addr = scripted(|_| Act::WriteClose(b"HTTP/1.1 400 Bad Request\r\n\r\n"));
+    let eager = case(GET, "silent_ms = 100");
+    let obs = run_case(addr, &eager, &options());
+    assert_eq!(judge(&eager, &obs).outcome, Outcome::Fail);
+}
