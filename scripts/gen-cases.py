@@ -1948,6 +1948,11 @@ def main() -> int:
                 d.rmdir()
 
     by_id = {c["id"]: c for c in CASES}
+    if args.check:
+        stale = [c["id"] for c in CASES
+                 if not (OUT / c["category"] / f"{c['id']}.toml").is_file()
+                 or (OUT / c["category"] / f"{c['id']}.toml").read_text() != render(c)]
+        assert not stale, f"generated cases out of date (run scripts/gen-cases.py): {stale[:5]}"
     seen = set()
     counts: dict[str, int] = {}
     for p in sorted(OUT.rglob("*.toml")):
