@@ -273,6 +273,19 @@ Q = {
     "following header fields that would have been sent in a 200 (OK) response to "
     "the same request: Content-Location, Date, ETag, and Vary; Cache-Control and "
     "Expires (see [CACHING]).",
+    "length-delimited": "Since there is no way to distinguish a successfully "
+    "completed, close-delimited response message from a partially received "
+    "message interrupted by network failure, a server SHOULD generate encoding "
+    "or length-delimited messages whenever possible.",
+    "compression-params": "The compression codings do not define any parameters. "
+    "The presence of parameters with any of these compression codings SHOULD be "
+    "treated as an error.",
+    "userinfo": "Before making use of an \"http\" or \"https\" URI reference "
+    "received from an untrusted source, a recipient SHOULD parse for userinfo and "
+    "treat its presence as an error; it is likely being used to obscure the "
+    "authority for the sake of phishing attacks.",
+    "upgrade-ignore": "A server MAY ignore a received Upgrade header field if it "
+    "wishes to continue using the current protocol on that connection.",
     "413": "The 413 (Content Too Large) status code indicates that the server is "
     "refusing to process a request because the request content is larger than "
     "the server is willing or able to process.",
@@ -502,6 +515,8 @@ def request_line():
         ("connect-origin-form", b"CONNECT / HTTP/1.1", "CONNECT with origin-form (needs authority-form)"),
         ("absolute-no-authority", b"GET http:/ HTTP/1.1", "an http URI without authority"),
         ("absolute-empty-host", b"GET http:/// HTTP/1.1", "an http URI with an empty host"),
+        ("no-space-before-version", b"GET /HTTP/1.1", "no SP between target and version"),
+        ("lowercase-version-only", b"GET / http/1.1", "the whole version in lower case"),
     ]
     for id, line, desc in invalid:
         case(cat, "rl-" + id, "9112/3.2", "SHOULD", "invalid-rl", f"Request-line with {desc}",
@@ -603,6 +618,10 @@ def request_line():
          "GET localhost:80: authority-form is only for CONNECT, and as an absolute-URI its scheme is \"localhost\"",
          send=b"GET localhost:80 HTTP/1.1\r\n" + H + b"\r\n",
          expect=[ok(status="421"), ok(status="4xx", profile="rejects with another 4xx than 421")])
+    case(cat, "rl-absolute-userinfo", "9110/4.2.4", "SHOULD", "userinfo",
+         "GET http://user:pass@localhost/: userinfo in an absolute-form target",
+         send=b"GET http://user:pass@localhost/ HTTP/1.1\r\n" + H + b"\r\n",
+         expect=[ok(status="400"), ok(status="4xx", profile="rejects with another 4xx than 400")])
     case(cat, "rl-query-only-path", "9110/9.1", "MUST", "get-head",
          "GET with a query string on the root path",
          send=b"GET /?a=1&b=%20 HTTP/1.1\r\n" + H + b"\r\n",
@@ -696,6 +715,19 @@ def methods():
          expect=[ok(status="4xx|5xx"),
                  ok(status="2xx", absent=["Content-Length", "Transfer-Encoding"], profile="opens a tunnel"),
                  ok(responses=0, connection="closed", profile="closes a CONNECT without answering")])
+    case(cat, "upgrade-h2c-ignored", "9110/7.8", "MAY", "upgrade-ignore",
+         "GET with Upgrade: h2c, which this HTTP/1.1 server may ignore",
+         send=b"GET / HTTP/1.1\r\n" + H + b"Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+              b"HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n",
+         expect=[ok(status="200"), ok(status="101", profile="switches to h2c")])
+    case(cat, "upgrade-unknown-ignored", "9110/7.8", "MAY", "upgrade-ignore",
+         "GET with Upgrade: a protocol nobody implements",
+         send=b"GET / HTTP/1.1\r\n" + H + b"Connection: Upgrade\r\nUpgrade: no-such-protocol/1\r\n\r\n",
+         expect=[ok(status="200", connection="open"), ok(status="200")])
+    case(cat, "upgrade-post-content-read", "9112/9.3", "MUST", "read-body",
+         "POST with content and Upgrade: no-such-protocol, then a GET: the content is read either way",
+         send=post(cl(5) + b"Connection: Upgrade\r\nUpgrade: no-such-protocol/1\r\n", BODY5) + FOLLOW,
+         expect=framed())
     case(cat, "get-with-body", "9112/9.3", "MUST", "read-body",
          "GET with Content-Length content, then a pipelined GET",
          send=b"GET / HTTP/1.1\r\n" + H + cl(5) + b"\r\n" + OTHER5 + FOLLOW,
@@ -966,6 +998,10 @@ def framing():
         ("cl-unit", b"5 bytes", "a unit after the number"),
         ("cl-octal-prefix", b"0o5", "an octal prefix"),
         ("cl-trailing-letter", b"5x", "a letter after the digits"),
+        ("cl-vt-before", b"\x0b5", "VT before the digits (VT is not whitespace here)"),
+        ("cl-ff-before", b"\x0c5", "FF before the digits"),
+        ("cl-vt-after", b"5\x0b", "VT after the digits"),
+        ("cl-nbsp-before", b"\xa05", "a Latin-1 no-break space (0xA0) before the digits"),
     ]
     for id, value, desc in invalid:
         case(cat, id, "9112/6.3", "MUST", "cl-invalid", f"POST with Content-Length that has {desc}",
@@ -1135,6 +1171,10 @@ def chunked():
          send=ch(CHUNKED_BODY, te=TE + TE) + FOLLOW,
          expect=reject_must_close(extra=[ok(status="501", connection="closed", responses=1),
                                          warn("accepts chunked applied twice", status="2xx|405")]))
+    case(cat, "te-gzip-param", "9112/7.2", "SHOULD", "compression-params",
+         "Transfer-Encoding: gzip;level=1, chunked (a parameter on a compression coding)",
+         send=ch(CHUNKED_BODY, te=b"Transfer-Encoding: gzip;level=1, chunked\r\n") + FOLLOW,
+         expect=[ok(status="400|501", connection="closed", responses=1), ok(status="400|501")])
     for id, te, desc in [
         ("te-chunked-param", b"Transfer-Encoding: chunked;q=1\r\n", "a parameter on chunked"),
         ("te-chunked-param-bws", b"Transfer-Encoding: chunked ; foo=bar\r\n", "a spaced parameter on chunked"),
@@ -1807,6 +1847,16 @@ def responses():
          "The 100 (Continue) and final response to an HTTP/1.1 request are well delimited",
          writes=[(0, post(cl(5) + b"Expect: 100-continue\r\n", b"")), (300, BODY5 + FOLLOW)],
          expect=[ok(sequence=[BODY_OK, "200"]), ok(status="417|413|405")])
+    for id, req, desc in [
+        ("length-delimited-200", GET, "a 200"),
+        ("length-delimited-404", b"GET /missing HTTP/1.1\r\n" + H + b"\r\n", "a 404"),
+        ("length-delimited-400", b"GET / HTTP/1.1\r\n\r\n", "a 400 for a missing Host"),
+        ("length-delimited-http10", b"GET / HTTP/1.0\r\n\r\n", "a 200 to HTTP/1.0"),
+    ]:
+        case(cat, id, "9112/6.3", "SHOULD", "length-delimited",
+             f"{desc[0].upper()}{desc[1:]} is delimited by Content-Length or chunked, not by closing",
+             send=req, expect=[ok(status="1xx|2xx|3xx|4xx|5xx", headers=["Content-Length"]),
+                               ok(status="1xx|2xx|3xx|4xx|5xx", headers=["Transfer-Encoding"])])
     case(cat, "head-no-body-404", "9110/9.3.2", "MUST", "head", "HEAD of a missing resource then GET: no content leaks",
          send=b"HEAD /missing HTTP/1.1\r\n" + H + b"\r\n" + FOLLOW, expect=[ok(sequence=["404", "200"])])
     case(cat, "error-delimited", "9112/9.3", "MUST", "read-body",
