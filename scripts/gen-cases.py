@@ -1621,6 +1621,34 @@ def connection():
              send=bad + FOLLOW,
              expect=reject_must_close(extra=[ok(status="501", responses=1, connection="closed",
                                                 profile="answers 501 for the unknown coding")]))
+    big = post(cl(1_100_000), b"x=" + b"a" * 98)
+    case(cat, "after-413-content-not-a-request", "9112/9.3", "MUST", "read-body",
+         "POST declaring 1.1 MB, 100 octets of it sent, then what looks like a request: it is content, not a request",
+         send=big + FOLLOW,
+         expect=[ok(status="413", responses=1),
+                 ok(silent_ms=400, profile="accepts 1.1 MB and waits for the rest of the content")])
+    case(cat, "after-414-pipelined", "9112/3", "MUST", "414",
+         "A 64 KiB target, then a valid request: 414, then either closed or the next request answered",
+         send=b"GET /" + b"a" * 65536 + b" HTTP/1.1\r\n" + H + b"\r\n" + FOLLOW,
+         expect=[ok(status="414", responses=1, connection="closed"), ok(sequence=["414", "200"])])
+    case(cat, "after-431-pipelined", "6585/5", "SHOULD", "431",
+         "A 64 KiB field value, then a valid request: 431, then either closed or the next request answered",
+         send=b"GET / HTTP/1.1\r\n" + H + b"X-Big: " + b"v" * 65536 + b"\r\n\r\n" + FOLLOW,
+         expect=[ok(status="431", responses=1, connection="closed"), ok(sequence=["431", "200"])])
+    case(cat, "after-505-pipelined", "9110/15.6.6", "MAY", "505",
+         "GET with HTTP/2.0, then a valid request",
+         send=b"GET / HTTP/2.0\r\n" + H + b"\r\n" + FOLLOW,
+         expect=[ok(status="505", responses=1, connection="closed"), ok(sequence=["505", "200"]),
+                 warn("answers 400 (not 505) to HTTP/2.0", status="400")])
+    case(cat, "after-417-pipelined", "9110/10.1.1", "MAY", "417",
+         "GET with an unknown expectation, then a valid request",
+         send=b"GET / HTTP/1.1\r\n" + H + b"Expect: something-else\r\n\r\n" + FOLLOW,
+         expect=[ok(sequence=["417", "200"]), ok(status="417", responses=1, connection="closed"),
+                 warn("ignores an unknown expectation", sequence=["2xx", "200"])])
+    case(cat, "after-412-pipelined", "9112/9.3", "SHOULD", "persistent",
+         "GET with a failing If-Match (412), then a valid request on the same connection",
+         send=b"GET / HTTP/1.1\r\n" + H + b"If-Match: \"no-such-tag\"\r\n\r\n" + FOLLOW,
+         expect=[ok(sequence=["412", "200"])])
     case(cat, "open-after-host-error", "9112/3.2", "MUST", "host",
          "A 400 for a missing Host, then a valid request on the same connection",
          send=b"GET / HTTP/1.1\r\n\r\n" + FOLLOW,
