@@ -255,6 +255,10 @@ Q = {
     "representation and that request includes an If-Match header field, the "
     "origin server MUST evaluate the If-Match condition per Section 13.2 prior "
     "to performing the method.",
+    "ius": "When an origin server receives a request that selects a representation "
+    "and that request includes an If-Unmodified-Since header field without an "
+    "If-Match header field, the origin server MUST evaluate the "
+    "If-Unmodified-Since condition per Section 13.2 prior to performing the method.",
     "ims-ignore-inm": "A recipient MUST ignore If-Modified-Since if the request "
     "contains an If-None-Match header field; the condition in If-None-Match is "
     "considered to be a more accurate replacement for the condition in "
@@ -1845,6 +1849,23 @@ def conditional():
          "A matching If-Modified-Since with a non-matching If-None-Match: 200",
          send=g(b"If-None-Match: \"no-such-tag\"\r\nIf-Modified-Since: Sat, 01 Jan 2028 00:00:00 GMT\r\n"),
          expect=[ok(status="200")])
+    case(cat, "ius-earlier", "9110/13.1.4", "MUST", "ius",
+         "GET / with If-Unmodified-Since a date before the resource's Last-Modified",
+         send=g(b"If-Unmodified-Since: Thu, 01 Jan 2015 00:00:00 GMT\r\n"), expect=[ok(status="412")])
+    case(cat, "ius-later", "9110/13.1.4", "MUST", "ius",
+         "GET / with If-Unmodified-Since a date after the resource's Last-Modified",
+         send=g(b"If-Unmodified-Since: Sat, 01 Jan 2028 00:00:00 GMT\r\n"), expect=[ok(status="200")])
+    case(cat, "ius-invalid-date", "9110/13.1.4", "MUST", "ius",
+         "If-Unmodified-Since: not a date (ignored)",
+         send=g(b"If-Unmodified-Since: a while ago\r\n"), expect=[ok(status="200")])
+    case(cat, "ius-under-if-match", "9110/13.1.4", "MUST", "ius",
+         "If-Match: * with an old If-Unmodified-Since: only If-Match counts",
+         send=g(b"If-Match: *\r\nIf-Unmodified-Since: Thu, 01 Jan 2015 00:00:00 GMT\r\n"),
+         expect=[ok(status="200")])
+    case(cat, "ius-earlier-post", "9110/13.1.4", "MUST", "ius",
+         "POST / with an old If-Unmodified-Since: the method must not be performed",
+         send=post(cl(5) + b"If-Unmodified-Since: Thu, 01 Jan 2015 00:00:00 GMT\r\n", BODY5),
+         expect=[ok(status="412"), ok(status="405", profile="does not allow POST here at all")])
     case(cat, "if-match-mismatch", "9110/13.1.1", "MUST", "if-match", "GET / with a non-matching If-Match",
          send=g(b"If-Match: \"no-such-tag\"\r\n"), expect=[ok(status="412")])
     case(cat, "if-match-star", "9110/13.1.1", "MUST", "if-match", "GET / with If-Match: *",
