@@ -64,6 +64,9 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: python_server.py PORT")
     ThreadingHTTPServer.daemon_threads = True
+    # The harness opens many connections at once; the default backlog of 5
+    # would refuse some of them.
+    ThreadingHTTPServer.request_queue_size = 256
     ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Hello).serve_forever()
 
 
