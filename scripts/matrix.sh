@@ -207,7 +207,7 @@ for s in "${SERVERS[@]}"; do
   IFS='|' read -r name label p <<<"$s"
   log "running the cases against $label"
   # The harness exits non-zero when something FAILs: that is a result here.
-  timeout 600 "$HARNESS" run -q --target "127.0.0.1:$p" --json "$RESULTS/$name.json" \
+  timeout 600 "$HARNESS" run -q -j "${MATRIX_JOBS:-8}" --target "127.0.0.1:$p" --json "$RESULTS/$name.json" \
     >"$RESULTS/$name.run.txt" 2>&1 || true
   tail -n 2 "$RESULTS/$name.run.txt" >&2
   if [ -s "$RESULTS/$name.json" ]; then
