@@ -1042,10 +1042,14 @@ def framing():
         ("cl-list-same", b"Content-Length: 5, 5\r\n", "Content-Length: 5, 5"),
         ("cl-list-same-no-space", b"Content-Length: 5,5\r\n", "Content-Length: 5,5"),
         ("cl-two-lines-same", cl(5) + cl(5), "two Content-Length: 5 lines"),
+        ("cl-list-same-three", b"Content-Length: 5, 5, 5\r\n", "Content-Length: 5, 5, 5"),
     ]:
         case(cat, id, "9110/8.6", "MAY", "cl-list", f"POST with {desc}",
              send=post(headers, BODY5) + FOLLOW,
              expect=framed([warn("rejects a repeated identical Content-Length", status="400", connection="closed")]))
+    case(cat, "cl-double-zero", "9112/9.3", "MUST", "read-body", "POST with Content-Length: 00 and no content",
+         send=post(b"Content-Length: 00\r\n", b"") + FOLLOW,
+         expect=framed([warn("rejects a valid but unusual Content-Length", status="400", connection="closed")]))
     case(cat, "cl-zero", "9112/9.3", "MUST", "read-body", "POST with Content-Length: 0 and no content",
          send=post(cl(0), b"") + FOLLOW, expect=framed())
     case(cat, "cl-large-body", "9112/9.3", "MUST", "read-body", "POST with 10000 octets of content",
@@ -1100,6 +1104,8 @@ def chunked():
         ("chunked-trailer-content-length", b"3\r\nx=1\r\n0\r\nContent-Length: 50\r\n\r\n", "trailer-merge", "a Content-Length trailer (not merged)"),
         ("chunked-trailer-transfer-encoding", b"3\r\nx=1\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n", "trailer-merge", "a Transfer-Encoding trailer"),
         ("chunked-trailer-host", b"3\r\nx=1\r\n0\r\nHost: example.com\r\n\r\n", "trailer-merge", "a Host trailer"),
+        ("chunked-trailer-authorization", b"3\r\nx=1\r\n0\r\nAuthorization: Basic YTpi\r\n\r\n", "trailer-merge", "an Authorization trailer"),
+        ("chunked-trailer-content-type", b"3\r\nx=1\r\n0\r\nContent-Type: text/plain\r\n\r\n", "trailer-merge", "a Content-Type trailer (not merged: the form is still read as a form)"),
         ("chunked-data-with-crlf", b"5\r\nx=1\r\n\r\n0\r\n\r\n", "decode-chunked", "chunk data containing CRLF"),
         ("chunked-big-chunk", b"%x\r\n" % 5000 + b"x=" + b"a" * 4998 + b"\r\n0\r\n\r\n", "decode-chunked", "a 5000-octet chunk"),
     ]
@@ -1288,6 +1294,16 @@ def smuggling():
     case(cat, "clte-keep-alive", "9112/6.1", "MUST", "cl-te",
          "CL and TE with Connection: keep-alive: the server must close anyway",
          send=post(cl(5) + TE + b"Connection: keep-alive\r\n", b"0\r\n\r\n"), expect=closed)
+    case(cat, "clte-cl-non-numeric", "9112/6.1", "MUST", "cl-te",
+         "Transfer-Encoding: chunked with Content-Length: abc, and a hidden request",
+         send=post(b"Content-Length: abc\r\n" + TE, hidden), expect=closed)
+    case(cat, "clte-cl-plus", "9112/6.1", "MUST", "cl-te",
+         "Transfer-Encoding: chunked with Content-Length: +N covering a hidden request",
+         send=post(b"Content-Length: +%d\r\n" % len(hidden) + TE, hidden), expect=closed)
+    case(cat, "clte-head", "9112/6.1", "MUST", "cl-te", "HEAD with Content-Length and Transfer-Encoding, and a hidden request",
+         send=b"HEAD / HTTP/1.1\r\n" + H + cl(len(hidden)) + TE + b"\r\n" + hidden,
+         expect=[ok(status="4xx|501", connection="closed", responses=1),
+                 ok(status="2xx", connection="closed", responses=1)])
     case(cat, "clte-get", "9112/6.1", "MUST", "cl-te", "GET with both Content-Length and Transfer-Encoding",
          send=b"GET / HTTP/1.1\r\n" + H + cl(5) + TE + b"\r\n0\r\n\r\n",
          expect=[ok(status="4xx|501", connection="closed", responses=1),
