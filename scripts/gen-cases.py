@@ -1733,6 +1733,15 @@ def pipelining():
                  warn("does not honour HTTP/1.0 keep-alive", status="200", responses=1)])
     case(cat, "pipeline-large-batch", "9112/9.3.2", "MUST", "pipeline-order", "Fifty GETs in one write",
          send=g(b"/") * 49 + close(b"/missing"), expect=[ok(sequence=["200"] * 49 + ["404"])])
+    # RFC 9112 §9.3: "A server that does not support persistent connections
+    # MUST send the "close" connection option in every response": answering
+    # the first request and closing keeps the order; persistence is a SHOULD.
+    for c in CASES:
+        first = c["expect"][0]
+        if c["category"] == cat and "sequence" in first:
+            c["expect"].append(warn("does not keep the connection for pipelined requests",
+                                    status=first["sequence"][0], responses=1, connection="closed",
+                                    headers=["Connection"]))
 
 
 # ===========================================================================
