@@ -255,6 +255,10 @@ Q = {
     "representation and that request includes an If-Match header field, the "
     "origin server MUST evaluate the If-Match condition per Section 13.2 prior "
     "to performing the method.",
+    "ius": "When an origin server receives a request that selects a representation "
+    "and that request includes an If-Unmodified-Since header field without an "
+    "If-Match header field, the origin server MUST evaluate the "
+    "If-Unmodified-Since condition per Section 13.2 prior to performing the method.",
     "ims-ignore-inm": "A recipient MUST ignore If-Modified-Since if the request "
     "contains an If-None-Match header field; the condition in If-None-Match is "
     "considered to be a more accurate replacement for the condition in "
@@ -273,6 +277,19 @@ Q = {
     "following header fields that would have been sent in a 200 (OK) response to "
     "the same request: Content-Location, Date, ETag, and Vary; Cache-Control and "
     "Expires (see [CACHING]).",
+    "length-delimited": "Since there is no way to distinguish a successfully "
+    "completed, close-delimited response message from a partially received "
+    "message interrupted by network failure, a server SHOULD generate encoding "
+    "or length-delimited messages whenever possible.",
+    "compression-params": "The compression codings do not define any parameters. "
+    "The presence of parameters with any of these compression codings SHOULD be "
+    "treated as an error.",
+    "userinfo": "Before making use of an \"http\" or \"https\" URI reference "
+    "received from an untrusted source, a recipient SHOULD parse for userinfo and "
+    "treat its presence as an error; it is likely being used to obscure the "
+    "authority for the sake of phishing attacks.",
+    "upgrade-ignore": "A server MAY ignore a received Upgrade header field if it "
+    "wishes to continue using the current protocol on that connection.",
     "413": "The 413 (Content Too Large) status code indicates that the server is "
     "refusing to process a request because the request content is larger than "
     "the server is willing or able to process.",
@@ -291,6 +308,16 @@ GET = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
 # The request that follows a body to prove where the server thinks it ended.
 FOLLOW = b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
 SMUGGLED = b"GET /smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n"
+# Five octets of form content. It ends in CRLF so that a request written
+# right after it starts a line of its own, as a reader of the bytes expects.
+BODY5 = b"x=1\r\n"
+# Five octets of content for methods that do not take a form.
+OTHER5 = b"abc\r\n"
+
+# A server that refuses the request from its head alone (a static file
+# server's 405 for POST) and then closes never uses the malformed content.
+ANSWERED_FROM_HEAD = dict(status="4xx", responses=1, connection="closed",
+                          profile="answers from the head alone, then closes")
 
 CASES: list[dict] = []
 IDS: set[str] = set()
@@ -492,6 +519,8 @@ def request_line():
         ("connect-origin-form", b"CONNECT / HTTP/1.1", "CONNECT with origin-form (needs authority-form)"),
         ("absolute-no-authority", b"GET http:/ HTTP/1.1", "an http URI without authority"),
         ("absolute-empty-host", b"GET http:/// HTTP/1.1", "an http URI with an empty host"),
+        ("no-space-before-version", b"GET /HTTP/1.1", "no SP between target and version"),
+        ("lowercase-version-only", b"GET / http/1.1", "the whole version in lower case"),
     ]
     for id, line, desc in invalid:
         case(cat, "rl-" + id, "9112/3.2", "SHOULD", "invalid-rl", f"Request-line with {desc}",
@@ -593,6 +622,10 @@ def request_line():
          "GET localhost:80: authority-form is only for CONNECT, and as an absolute-URI its scheme is \"localhost\"",
          send=b"GET localhost:80 HTTP/1.1\r\n" + H + b"\r\n",
          expect=[ok(status="421"), ok(status="4xx", profile="rejects with another 4xx than 421")])
+    case(cat, "rl-absolute-userinfo", "9110/4.2.4", "SHOULD", "userinfo",
+         "GET http://user:pass@localhost/: userinfo in an absolute-form target",
+         send=b"GET http://user:pass@localhost/ HTTP/1.1\r\n" + H + b"\r\n",
+         expect=[ok(status="400"), ok(status="4xx", profile="rejects with another 4xx than 400")])
     case(cat, "rl-query-only-path", "9110/9.1", "MUST", "get-head",
          "GET with a query string on the root path",
          send=b"GET /?a=1&b=%20 HTTP/1.1\r\n" + H + b"\r\n",
@@ -673,42 +706,59 @@ def methods():
          send=b"OPTIONS /test.jpg HTTP/1.1\r\n" + H + b"\r\n", expect=[ok(status="2xx", headers=["Allow"])])
     case(cat, "options-absolute-no-path", "9112/3.2.2", "MUST", "absolute-accept",
          "OPTIONS http://localhost (absolute-form, empty path: the server as a whole)",
-         send=b"OPTIONS http://localhost HTTP/1.1\r\n" + H + b"\r\n", expect=[ok(status="2xx")])
+         send=b"OPTIONS http://localhost HTTP/1.1\r\n" + H + b"\r\n",
+         expect=[ok(status="2xx"), ok(status="405", profile="does not allow OPTIONS")])
     case(cat, "options-then-get", "9112/9.3.2", "MUST", "pipeline-order",
          "OPTIONS * then GET pipelined: the OPTIONS response is properly delimited",
-         send=b"OPTIONS * HTTP/1.1\r\n" + H + b"\r\n" + FOLLOW, expect=[ok(sequence=["2xx", "200"])])
+         send=b"OPTIONS * HTTP/1.1\r\n" + H + b"\r\n" + FOLLOW,
+         expect=[ok(sequence=["2xx", "200"]),
+                 warn("rejects OPTIONS * (and closes)", status="400", responses=1, connection="closed")])
     case(cat, "connect-authority", "9110/9.3.6", "MUST", "connect-2xx",
          "CONNECT localhost:80 to an origin server",
          send=b"CONNECT localhost:80 HTTP/1.1\r\nHost: localhost:80\r\n\r\n",
          expect=[ok(status="4xx|5xx"),
-                 ok(status="2xx", absent=["Content-Length", "Transfer-Encoding"], profile="opens a tunnel")])
+                 ok(status="2xx", absent=["Content-Length", "Transfer-Encoding"], profile="opens a tunnel"),
+                 ok(responses=0, connection="closed", profile="closes a CONNECT without answering")])
+    case(cat, "upgrade-h2c-ignored", "9110/7.8", "MAY", "upgrade-ignore",
+         "GET with Upgrade: h2c, which this HTTP/1.1 server may ignore",
+         send=b"GET / HTTP/1.1\r\n" + H + b"Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+              b"HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n",
+         expect=[ok(status="200"), ok(status="101", profile="switches to h2c")])
+    case(cat, "upgrade-unknown-ignored", "9110/7.8", "MAY", "upgrade-ignore",
+         "GET with Upgrade: a protocol nobody implements",
+         send=b"GET / HTTP/1.1\r\n" + H + b"Connection: Upgrade\r\nUpgrade: no-such-protocol/1\r\n\r\n",
+         expect=[ok(status="200", connection="open"), ok(status="200")])
+    case(cat, "upgrade-post-content-read", "9112/9.3", "MUST", "read-body",
+         "POST with content and Upgrade: no-such-protocol, then a GET: the content is read either way",
+         send=post(cl(5) + b"Connection: Upgrade\r\nUpgrade: no-such-protocol/1\r\n", BODY5) + FOLLOW,
+         expect=framed())
     case(cat, "get-with-body", "9112/9.3", "MUST", "read-body",
          "GET with Content-Length content, then a pipelined GET",
-         send=b"GET / HTTP/1.1\r\n" + H + cl(5) + b"\r\nhello" + FOLLOW,
+         send=b"GET / HTTP/1.1\r\n" + H + cl(5) + b"\r\n" + OTHER5 + FOLLOW,
          expect=[ok(sequence=["2xx", "200"]),
                  ok(status="2xx|4xx", responses=1, connection="closed",
                     profile="closes after a GET with content")])
     case(cat, "head-with-body", "9112/9.3", "MUST", "read-body",
          "HEAD with Content-Length content, then a pipelined GET",
-         send=b"HEAD / HTTP/1.1\r\n" + H + cl(5) + b"\r\nhello" + FOLLOW,
+         send=b"HEAD / HTTP/1.1\r\n" + H + cl(5) + b"\r\n" + OTHER5 + FOLLOW,
          expect=[ok(sequence=["2xx", "200"]),
                  ok(status="2xx|4xx", responses=1, connection="closed",
                     profile="closes after a HEAD with content")])
     case(cat, "options-with-body", "9112/9.3", "MUST", "read-body",
          "OPTIONS with Content-Length content, then a pipelined GET",
-         send=b"OPTIONS / HTTP/1.1\r\n" + H + cl(5) + b"\r\nhello" + FOLLOW,
+         send=b"OPTIONS / HTTP/1.1\r\n" + H + cl(5) + b"\r\n" + OTHER5 + FOLLOW,
          expect=[ok(sequence=["2xx|405", "200"]),
                  ok(status="2xx|4xx", responses=1, connection="closed",
                     profile="closes after an OPTIONS with content")])
     case(cat, "delete-with-body", "9112/9.3", "MUST", "read-body",
          "DELETE with content (answered 405 here), then a pipelined GET",
-         send=b"DELETE / HTTP/1.1\r\n" + H + cl(5) + b"\r\nhello" + FOLLOW,
+         send=b"DELETE / HTTP/1.1\r\n" + H + cl(5) + b"\r\n" + OTHER5 + FOLLOW,
          expect=[ok(sequence=["4xx|2xx|5xx", "200"]),
                  ok(status="4xx|2xx|5xx", responses=1, connection="closed",
                     profile="closes instead of reading the content")])
     case(cat, "post-form", "9112/9.3", "MUST", "read-body",
          "POST / with a form body, then a pipelined GET",
-         send=post(cl(5), b"x=123") + FOLLOW, expect=framed())
+         send=post(cl(5), BODY5) + FOLLOW, expect=framed())
 
 
 # ===========================================================================
@@ -791,7 +841,7 @@ def host():
     case(cat, "host-absolute-empty-host-field", "9112/3.2.2", "MUST", "absolute-host",
          "Absolute-form target with an empty Host field",
          send=b"GET http://localhost/ HTTP/1.1\r\nHost:\r\n\r\n",
-         expect=[ok(status="2xx")])
+         expect=[ok(status="2xx"), warn("rejects an empty Host even with an absolute-form target", status="400")])
 
 
 # ===========================================================================
@@ -952,27 +1002,31 @@ def framing():
         ("cl-unit", b"5 bytes", "a unit after the number"),
         ("cl-octal-prefix", b"0o5", "an octal prefix"),
         ("cl-trailing-letter", b"5x", "a letter after the digits"),
+        ("cl-vt-before", b"\x0b5", "VT before the digits (VT is not whitespace here)"),
+        ("cl-ff-before", b"\x0c5", "FF before the digits"),
+        ("cl-vt-after", b"5\x0b", "VT after the digits"),
+        ("cl-nbsp-before", b"\xa05", "a Latin-1 no-break space (0xA0) before the digits"),
     ]
     for id, value, desc in invalid:
         case(cat, id, "9112/6.3", "MUST", "cl-invalid", f"POST with Content-Length that has {desc}",
-             send=post(b"Content-Length: " + value + b"\r\n", b"x=123") + FOLLOW,
+             send=post(b"Content-Length: " + value + b"\r\n", BODY5) + FOLLOW,
              expect=reject_must_close())
     case(cat, "cl-nul", "9112/6.3", "MUST", "cl-invalid", "POST with NUL after the Content-Length digits",
-         send=post(b"Content-Length: 5\x00\r\n", b"x=123") + FOLLOW, expect=reject_must_close())
+         send=post(b"Content-Length: 5\x00\r\n", BODY5) + FOLLOW, expect=reject_must_close())
     case(cat, "cl-two-lines-different", "9112/6.3", "MUST", "cl-invalid",
          "Two Content-Length lines with different values",
-         send=post(cl(5) + cl(6), b"x=123") + FOLLOW, expect=reject_must_close())
+         send=post(cl(5) + cl(6), BODY5) + FOLLOW, expect=reject_must_close())
     case(cat, "cl-two-lines-different-reversed", "9112/6.3", "MUST", "cl-invalid",
          "Two Content-Length lines, larger value first",
-         send=post(cl(45) + cl(5), b"x=123") + FOLLOW, expect=reject_must_close())
+         send=post(cl(45) + cl(5), BODY5) + FOLLOW, expect=reject_must_close())
     case(cat, "cl-two-lines-one-empty", "9112/6.3", "MUST", "cl-invalid",
          "A valid Content-Length line and an empty one",
-         send=post(cl(5) + b"Content-Length:\r\n", b"x=123") + FOLLOW, expect=reject_must_close())
+         send=post(cl(5) + b"Content-Length:\r\n", BODY5) + FOLLOW, expect=reject_must_close())
     for id, value in [("cl-overflow-2-64", b"18446744073709551616"),
                       ("cl-overflow-2-64-plus-5", b"18446744073709551621"),
                       ("cl-overflow-long", b"9" * 40)]:
         case(cat, id, "9110/8.6", "MUST", "cl-overflow", f"POST with Content-Length {value.decode()[:24]}... past 64 bits",
-             send=post(b"Content-Length: " + value + b"\r\n", b"x=123") + FOLLOW,
+             send=post(b"Content-Length: " + value + b"\r\n", BODY5) + FOLLOW,
              expect=[ok(status="400|413", connection="closed", responses=1)])
     valid = [
         ("cl-leading-zeros", b"005", "leading zeros"),
@@ -982,19 +1036,24 @@ def framing():
     ]
     for id, value, desc in valid:
         case(cat, id, "9112/9.3", "MUST", "read-body", f"POST with a valid Content-Length with {desc}",
-             send=post(b"Content-Length: " + value + b"\r\n", b"x=123") + FOLLOW, expect=framed())
+             send=post(b"Content-Length: " + value + b"\r\n", BODY5) + FOLLOW,
+             expect=framed([warn("rejects a valid but unusual Content-Length", status="400", connection="closed")]))
     for id, headers, desc in [
         ("cl-list-same", b"Content-Length: 5, 5\r\n", "Content-Length: 5, 5"),
         ("cl-list-same-no-space", b"Content-Length: 5,5\r\n", "Content-Length: 5,5"),
         ("cl-two-lines-same", cl(5) + cl(5), "two Content-Length: 5 lines"),
+        ("cl-list-same-three", b"Content-Length: 5, 5, 5\r\n", "Content-Length: 5, 5, 5"),
     ]:
         case(cat, id, "9110/8.6", "MAY", "cl-list", f"POST with {desc}",
-             send=post(headers, b"x=123") + FOLLOW,
+             send=post(headers, BODY5) + FOLLOW,
              expect=framed([warn("rejects a repeated identical Content-Length", status="400", connection="closed")]))
+    case(cat, "cl-double-zero", "9112/9.3", "MUST", "read-body", "POST with Content-Length: 00 and no content",
+         send=post(b"Content-Length: 00\r\n", b"") + FOLLOW,
+         expect=framed([warn("rejects a valid but unusual Content-Length", status="400", connection="closed")]))
     case(cat, "cl-zero", "9112/9.3", "MUST", "read-body", "POST with Content-Length: 0 and no content",
          send=post(cl(0), b"") + FOLLOW, expect=framed())
     case(cat, "cl-large-body", "9112/9.3", "MUST", "read-body", "POST with 10000 octets of content",
-         send=post(cl(10000), b"x=" + b"a" * 9998) + FOLLOW, expect=framed())
+         send=post(cl(10000), b"x=" + b"a" * 9996 + b"\r\n") + FOLLOW, expect=framed())
     case(cat, "cl-body-looks-like-request", "9112/9.3", "MUST", "read-body",
          "POST whose content is itself an HTTP request: it must not be answered",
          send=post(cl(len(b"x=" + SMUGGLED)), b"x=" + SMUGGLED) + FOLLOW,
@@ -1002,17 +1061,12 @@ def framing():
     case(cat, "cl-zero-then-data", "9112/9.3", "MUST", "read-body",
          "GET with Content-Length: 0 followed by a second request",
          send=b"GET / HTTP/1.1\r\n" + H + cl(0) + b"\r\n" + FOLLOW, expect=[ok(sequence=["200", "200"])])
-    case(cat, "cl-shorter-than-sent", "9112/9.3", "MUST", "read-body",
-         "Content-Length 3 with five octets sent: the last two start the next request",
-         send=post(cl(3), b"x=1GE") + b"T / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-         expect=[ok(sequence=[BODY_OK, "200"]),
-                 ok(status=BODY_OK, responses=1, connection="closed", profile="closes after the content")])
     case(cat, "cl-incomplete-body", "9112/6.3", "MUST", "incomplete",
          "Content-Length 10 with only five octets sent: the server must wait",
-         send=post(cl(10), b"x=123"), expect=[ok(silent_ms=400)])
+         send=post(cl(10), BODY5), expect=[ok(silent_ms=400), ok(status="4xx|5xx", profile="answers from the head alone")])
     case(cat, "cl-body-split", "9112/9.3", "MUST", "read-body",
          "Content-Length content sent in two writes",
-         writes=[(0, post(cl(5), b"x=")), (150, b"123" + FOLLOW)], expect=framed())
+         writes=[(0, post(cl(5), b"x=")), (150, b"1\r\n" + FOLLOW)], expect=framed())
     case(cat, "post-no-length", "9112/6.3", "MAY", "411",
          "POST with neither Content-Length nor Transfer-Encoding: no content",
          send=b"POST / HTTP/1.1\r\n" + H + FORM + b"\r\n" + FOLLOW,
@@ -1050,13 +1104,16 @@ def chunked():
         ("chunked-trailer-content-length", b"3\r\nx=1\r\n0\r\nContent-Length: 50\r\n\r\n", "trailer-merge", "a Content-Length trailer (not merged)"),
         ("chunked-trailer-transfer-encoding", b"3\r\nx=1\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n", "trailer-merge", "a Transfer-Encoding trailer"),
         ("chunked-trailer-host", b"3\r\nx=1\r\n0\r\nHost: example.com\r\n\r\n", "trailer-merge", "a Host trailer"),
+        ("chunked-trailer-authorization", b"3\r\nx=1\r\n0\r\nAuthorization: Basic YTpi\r\n\r\n", "trailer-merge", "an Authorization trailer"),
+        ("chunked-trailer-content-type", b"3\r\nx=1\r\n0\r\nContent-Type: text/plain\r\n\r\n", "trailer-merge", "a Content-Type trailer (not merged: the form is still read as a form)"),
         ("chunked-data-with-crlf", b"5\r\nx=1\r\n\r\n0\r\n\r\n", "decode-chunked", "chunk data containing CRLF"),
         ("chunked-big-chunk", b"%x\r\n" % 5000 + b"x=" + b"a" * 4998 + b"\r\n0\r\n\r\n", "decode-chunked", "a 5000-octet chunk"),
     ]
     for id, body, q, desc in valid:
         case(cat, id, "9112/7.1" if q != "chunk-ext" else "9112/7.1.1", "MUST", q,
              f"Chunked POST with {desc}", send=ch(body) + FOLLOW,
-             expect=framed([warn("refuses chunked requests with 411", status="411")]))
+             expect=framed([warn("refuses chunked requests with 411", status="411"),
+                            warn("rejects a valid chunked body", status="400", connection="closed")]))
     te_ok = [
         ("te-chunked-uppercase", b"Transfer-Encoding: CHUNKED\r\n", "chunked in upper case"),
         ("te-chunked-mixed-case", b"Transfer-Encoding: Chunked\r\n", "chunked capitalised"),
@@ -1068,7 +1125,9 @@ def chunked():
     for id, te, desc in te_ok:
         case(cat, id, "9112/6.1", "MUST", "parse-chunked", f"Chunked POST with Transfer-Encoding: {desc}",
              send=ch(CHUNKED_BODY, te=te) + FOLLOW,
-             expect=framed([warn("refuses chunked requests with 411", status="411")]))
+             expect=framed([warn("refuses chunked requests with 411", status="411"),
+                            warn("rejects a valid but unusual Transfer-Encoding", status="4xx|501",
+                                 connection="closed")]))
     for id, te, desc in [
         ("te-leading-comma", b"Transfer-Encoding: , chunked\r\n", "a leading empty list element"),
         ("te-trailing-comma", b"Transfer-Encoding: chunked,\r\n", "a trailing empty list element"),
@@ -1076,7 +1135,8 @@ def chunked():
     ]:
         case(cat, id, "9110/5.6.1", "MUST", "empty-list", f"Chunked POST with {desc}",
              send=ch(CHUNKED_BODY, te=te) + FOLLOW,
-             expect=framed([warn("rejects empty list elements in Transfer-Encoding", status="400", connection="closed")]))
+             expect=framed([warn("rejects empty list elements in Transfer-Encoding", status="4xx|501",
+                                 connection="closed")]))
     for id, te, desc in [
         ("te-gzip-chunked", b"Transfer-Encoding: gzip, chunked\r\n", "gzip then chunked"),
         ("te-deflate-chunked", b"Transfer-Encoding: deflate, chunked\r\n", "deflate then chunked"),
@@ -1121,6 +1181,10 @@ def chunked():
          send=ch(CHUNKED_BODY, te=TE + TE) + FOLLOW,
          expect=reject_must_close(extra=[ok(status="501", connection="closed", responses=1),
                                          warn("accepts chunked applied twice", status="2xx|405")]))
+    case(cat, "te-gzip-param", "9112/7.2", "SHOULD", "compression-params",
+         "Transfer-Encoding: gzip;level=1, chunked (a parameter on a compression coding)",
+         send=ch(CHUNKED_BODY, te=b"Transfer-Encoding: gzip;level=1, chunked\r\n") + FOLLOW,
+         expect=[ok(status="400|501", connection="closed", responses=1), ok(status="400|501")])
     for id, te, desc in [
         ("te-chunked-param", b"Transfer-Encoding: chunked;q=1\r\n", "a parameter on chunked"),
         ("te-chunked-param-bws", b"Transfer-Encoding: chunked ; foo=bar\r\n", "a spaced parameter on chunked"),
@@ -1160,7 +1224,8 @@ def chunked():
         case(cat, id, "9112/2.2", "SHOULD", "grammar", f"Chunked POST with {desc}",
              send=ch(body) + FOLLOW,
              expect=[ok(status="400|413", connection="closed", responses=1),
-                     warn("rejects the chunked body but keeps the connection open", status="400|413")])
+                     warn("rejects the chunked body but keeps the connection open", status="400|413"),
+                     ANSWERED_FROM_HEAD])
     for id, body, desc in [
         ("chunk-size-lf", b"3\nx=1\r\n0\r\n\r\n", "an LF-only chunk-size line"),
         ("chunk-last-lf", b"3\r\nx=1\r\n0\n\r\n", "an LF-only last-chunk line"),
@@ -1181,23 +1246,23 @@ def chunked():
     ]:
         case(cat, id, "9112/2.2", "MUST", "bare-cr", f"Chunked POST with {desc}",
              send=ch(body) + FOLLOW,
-             expect=[ok(status="400", connection="closed", responses=1), ok(status="400")])
+             expect=[ok(status="400", connection="closed", responses=1), ok(status="400"), ANSWERED_FROM_HEAD])
     for id, size in [("chunk-size-overflow-2-64", b"10000000000000000"),
                      ("chunk-size-overflow-long", b"f" * 40),
                      ("chunk-size-overflow-plus-3", b"10000000000000003")]:
         case(cat, id, "9112/7.1", "MUST", "chunk-overflow", f"Chunked POST with chunk-size {size.decode()[:20]}...",
              send=ch(size + b"\r\nx=1\r\n0\r\n\r\n") + FOLLOW,
-             expect=[ok(status="400|413", connection="closed", responses=1)])
-    case(cat, "chunk-size-huge", "9112/7.1", "MUST", "chunk-overflow",
-         "Chunked POST announcing a 0x7FFFFFFFFFFFFFFF-octet chunk",
+             expect=[ok(status="400|413", connection="closed", responses=1), ANSWERED_FROM_HEAD])
+    case("limits", "chunk-size-huge", "9110/15.5.14", "MAY", "413",
+         "Chunked POST announcing a 0x7FFFFFFFFFFFFFFF-octet chunk (fits in 64 bits)",
          send=ch(b"7fffffffffffffff\r\nx=1\r\n0\r\n\r\n") + FOLLOW,
-         expect=[ok(status="400|413", connection="closed", responses=1)])
+         expect=[ok(status="400|413", connection="closed", responses=1), ANSWERED_FROM_HEAD])
     case(cat, "chunked-incomplete", "9112/6.3", "MUST", "incomplete",
          "Chunked POST that stops inside the data: the server must wait",
-         send=ch(b"5\r\nx="), expect=[ok(silent_ms=400)])
+         send=ch(b"5\r\nx="), expect=[ok(silent_ms=400), ok(status="4xx|5xx", profile="answers from the head alone")])
     case(cat, "chunked-no-final-crlf", "9112/6.3", "MUST", "incomplete",
          "Chunked POST that stops after the last chunk, before the final CRLF",
-         send=ch(b"3\r\nx=1\r\n0\r\n"), expect=[ok(silent_ms=400)])
+         send=ch(b"3\r\nx=1\r\n0\r\n"), expect=[ok(silent_ms=400), ok(status="4xx|5xx", profile="answers from the head alone")])
 
 
 # ===========================================================================
@@ -1224,14 +1289,21 @@ def smuggling():
          expect=closed)
     case(cat, "clte-cl-zero", "9112/6.1", "MUST", "cl-te", "Content-Length: 0 with a chunked body",
          send=post(cl(0) + TE, CHUNKED_BODY), expect=closed)
-    case(cat, "clte-cl-too-long", "9112/6.1", "MUST", "cl-te",
-         "Content-Length larger than the chunked body that follows",
-         send=post(cl(100) + TE, CHUNKED_BODY), expect=closed)
     case(cat, "clte-cl-list", "9112/6.1", "MUST", "cl-te", "Content-Length: 5, 5 with Transfer-Encoding",
          send=post(b"Content-Length: 5, 5\r\n" + TE, b"0\r\n\r\n"), expect=closed)
     case(cat, "clte-keep-alive", "9112/6.1", "MUST", "cl-te",
          "CL and TE with Connection: keep-alive: the server must close anyway",
          send=post(cl(5) + TE + b"Connection: keep-alive\r\n", b"0\r\n\r\n"), expect=closed)
+    case(cat, "clte-cl-non-numeric", "9112/6.1", "MUST", "cl-te",
+         "Transfer-Encoding: chunked with Content-Length: abc, and a hidden request",
+         send=post(b"Content-Length: abc\r\n" + TE, hidden), expect=closed)
+    case(cat, "clte-cl-plus", "9112/6.1", "MUST", "cl-te",
+         "Transfer-Encoding: chunked with Content-Length: +N covering a hidden request",
+         send=post(b"Content-Length: +%d\r\n" % len(hidden) + TE, hidden), expect=closed)
+    case(cat, "clte-head", "9112/6.1", "MUST", "cl-te", "HEAD with Content-Length and Transfer-Encoding, and a hidden request",
+         send=b"HEAD / HTTP/1.1\r\n" + H + cl(len(hidden)) + TE + b"\r\n" + hidden,
+         expect=[ok(status="4xx|501", connection="closed", responses=1),
+                 ok(status="2xx", connection="closed", responses=1)])
     case(cat, "clte-get", "9112/6.1", "MUST", "cl-te", "GET with both Content-Length and Transfer-Encoding",
          send=b"GET / HTTP/1.1\r\n" + H + cl(5) + TE + b"\r\n0\r\n\r\n",
          expect=[ok(status="4xx|501", connection="closed", responses=1),
@@ -1273,13 +1345,13 @@ def smuggling():
          "Content-Length, then Transfer-Encoding: chunked folded under another field",
          send=post(cl(len(hidden)) + b"X-Test: a\r\n Transfer-Encoding: chunked\r\n", hidden),
          expect=[ok(status="400", responses=1),
-                 ok(sequence=[BODY_OK, "200"], profile="unfolds the line into X-Test and frames by Content-Length")])
+                 ok(status=BODY_OK, responses=1, profile="unfolds the line into X-Test and frames by Content-Length")])
     for id, name in [("te-lookalike-underscore", b"Transfer_Encoding"),
                      ("te-lookalike-plural", b"Transfer-Encodings"),
                      ("te-lookalike-prefix", b"X-Transfer-Encoding")]:
         case(cat, id, "9112/9.3", "MUST", "read-body",
              f"Content-Length with a look-alike {name.decode()}: chunked field, which is not Transfer-Encoding",
-             send=post(cl(5) + name + b": chunked\r\n", b"x=123") + FOLLOW,
+             send=post(cl(5) + name + b": chunked\r\n", BODY5) + FOLLOW,
              expect=framed([warn("rejects a look-alike of Transfer-Encoding", status="400", connection="closed")]))
     case(cat, "te-http10", "9112/6.1", "MUST", "te-http10", "HTTP/1.0 POST with Transfer-Encoding: chunked",
          send=post(TE, CHUNKED_BODY, version=b"HTTP/1.0") + FOLLOW,
@@ -1297,11 +1369,11 @@ def smuggling():
                  ok(status=BODY_OK, connection="closed", responses=1, profile="processes it, then closes")])
     case(cat, "cl-duplicate-smuggle", "9112/6.3", "MUST", "cl-invalid",
          "Two Content-Length lines, the larger one covering a hidden request",
-         send=post(cl(5) + cl(5 + len(SMUGGLED)), b"x=123" + SMUGGLED),
+         send=post(cl(5) + cl(5 + len(SMUGGLED)), BODY5 + SMUGGLED),
          expect=reject_must_close())
     case(cat, "cl-comma-smuggle", "9112/6.3", "MUST", "cl-invalid",
          "Content-Length: 5, 49 (different values) with a hidden request",
-         send=post(b"Content-Length: 5, %d\r\n" % (5 + len(SMUGGLED)), b"x=123" + SMUGGLED),
+         send=post(b"Content-Length: 5, %d\r\n" % (5 + len(SMUGGLED)), BODY5 + SMUGGLED),
          expect=reject_must_close())
     case(cat, "cl-plus-smuggle", "9112/6.3", "MUST", "cl-invalid",
          "Content-Length: +N covering a hidden request",
@@ -1320,7 +1392,7 @@ def smuggling():
     case(cat, "chunked-size-wraps", "9112/7.1", "MUST", "chunk-overflow",
          "A chunk size of 2^64+3 that a wrapping parser reads as 3, with a hidden request",
          send=post(TE, b"10000000000000003\r\nx=1\r\n0\r\n\r\n" + SMUGGLED),
-         expect=[ok(status="400|413", connection="closed", responses=1)])
+         expect=[ok(status="400|413", connection="closed", responses=1), ANSWERED_FROM_HEAD])
     case(cat, "bare-lf-hides-te", "9112/2.2", "MAY", "bare-lf",
          "Transfer-Encoding behind a bare LF, with Content-Length: a bare-LF parser sees CL+TE and must close",
          send=b"POST / HTTP/1.1\r\n" + H + FORM + b"X-Test: a\nTransfer-Encoding: chunked\r\n" + cl(len(hidden)) + b"\r\n" + hidden,
@@ -1358,16 +1430,19 @@ def line_endings():
     cr = [
         ("bare-cr-request-line", b"GET / HTTP/1.1\r" + H + b"\r\n", "the request-line ends with a bare CR"),
         ("bare-cr-final", b"GET / HTTP/1.1\r\n" + H + b"\r" + GET, "the empty line is a bare CR, then another request"),
-        ("bare-cr-everywhere", b"GET / HTTP/1.1\rHost: localhost\r\r", "every line ends with a bare CR"),
+        ("bare-cr-everywhere", b"GET / HTTP/1.1\rHost: localhost\r\r\n", "every line ends with a bare CR (a CRLF comes last)"),
         ("bare-cr-in-method", b"GE\rT / HTTP/1.1\r\n" + H + b"\r\n", "a bare CR is inside the method"),
         ("bare-cr-in-target", b"GET /\r HTTP/1.1\r\n" + H + b"\r\n", "a bare CR ends the target"),
         ("bare-cr-in-version", b"GET / HTTP/1.\r1\r\n" + H + b"\r\n", "a bare CR is inside the version"),
         ("bare-cr-double", b"GET / HTTP/1.1\r\r\n" + H + b"\r\n", "the request-line ends with CR CR LF"),
-        ("bare-cr-leading", b"\r" + GET, "a bare CR comes before the request-line"),
     ]
     for id, send, desc in cr:
         case(cat, id, "9112/2.2", "MUST", "bare-cr", f"GET in which {desc}", send=send,
              expect=[ok(status="400", connection="closed"), ok(status="400")])
+    case(cat, "bare-cr-leading", "9112/2.2", "MUST", "bare-cr", "GET in which a bare CR comes before the request-line",
+         send=b"\r" + GET,
+         expect=[ok(status="400", connection="closed"), ok(status="400"),
+                 warn("skips a bare CR before the request-line (as SP, then leading whitespace)", status="2xx")])
     case(cat, "leading-crlf", "9112/2.2", "SHOULD", "leading-crlf", "One empty line (CRLF) before the request-line",
          send=b"\r\n" + GET, expect=[ok(status="200")])
     case(cat, "leading-crlf-two", "9112/2.2", "SHOULD", "leading-crlf", "Two empty lines before the request-line",
@@ -1380,11 +1455,12 @@ def line_endings():
          send=GET + b"\r\n" + FOLLOW, expect=[ok(sequence=["200", "200"])])
     case(cat, "crlf-after-post-body", "9112/2.2", "SHOULD", "leading-crlf",
          "A POST followed by an extra CRLF not counted in Content-Length, then a GET",
-         send=post(cl(5), b"x=123") + b"\r\n" + FOLLOW, expect=framed())
+         send=post(cl(5), BODY5) + b"\r\n" + FOLLOW, expect=framed())
     case(cat, "lf-inside-value-split", "9110/5.5", "MUST", "crlfnul",
          "An LF inside a field value followed by text that is not a field",
          send=b"GET / HTTP/1.1\r\n" + H + b"X-Test: a\nb\r\n\r\n",
-         expect=[ok(status="400", connection="closed"), ok(status="400")])
+         expect=[ok(status="400", connection="closed"), ok(status="400"),
+                 warn("takes the LF as a line end and accepts the line \"b\" without a colon", status="2xx")])
 
 
 # ===========================================================================
@@ -1425,7 +1501,7 @@ def limits():
          expect=[ok(status="501"), ok(status="414|400|431", profile="rejects the request-line as too long")])
     case(cat, "headers-at-100", "9110/9.1", "MUST", "get-head", "GET with 100 header fields in all",
          send=b"GET / HTTP/1.1\r\n" + H + b"".join(b"X-F%d: 1\r\n" % i for i in range(99)) + b"\r\n",
-         expect=[ok(status="2xx")])
+         expect=[ok(status="2xx"), warn("allows fewer than 100 header fields", status="431|400")])
 
 
 # ===========================================================================
@@ -1459,7 +1535,7 @@ def fragments():
          expect=[ok(status="200")])
     case(cat, "split-long-pause", "9112/2.2", "MUST", "octets", "GET with a one-second pause inside the head",
          writes=[(0, req[:20]), (1000, req[20:])], expect=[ok(status="200")])
-    body_req = post(cl(5), b"x=123")
+    body_req = post(cl(5), BODY5)
     head_len = len(body_req) - 5
     case(cat, "split-head-body", "9112/9.3", "MUST", "read-body", "POST: the head in one write, the content in another",
          writes=[(0, body_req[:head_len]), (100, body_req[head_len:] + FOLLOW)], expect=framed())
@@ -1478,12 +1554,15 @@ def fragments():
         ("request-line-cr", b"GET / HTTP/1.1\r"), ("request-line-crlf", b"GET / HTTP/1.1\r\n"),
         ("field-name", b"GET / HTTP/1.1\r\nHost"), ("field-colon", b"GET / HTTP/1.1\r\nHost:"),
         ("field-value", b"GET / HTTP/1.1\r\nHost: local"), ("field-line", b"GET / HTTP/1.1\r\nHost: localhost\r\n"),
-        ("final-cr", b"GET / HTTP/1.1\r\nHost: localhost\r\n\r"), ("leading-crlf", b"\r\n"),
+        ("final-cr", b"GET / HTTP/1.1\r\nHost: localhost\r\n\r"),
     ]
     for name, data in prefixes:
         case(cat, "prefix-" + name, "9112/2.2", "MUST", "octets",
              f"Only a prefix of a request ({name.replace('-', ' ')}): nothing may be answered yet",
              send=data, expect=[ok(silent_ms=300)])
+    case(cat, "prefix-leading-crlf", "9112/2.2", "SHOULD", "leading-crlf",
+         "Only an empty line (CRLF) so far: it is to be ignored, not answered",
+         send=b"\r\n", expect=[ok(silent_ms=300)])
 
 
 # ===========================================================================
@@ -1503,7 +1582,7 @@ def connection():
         ("open-after-304", b"GET / HTTP/1.1\r\n" + H + b"If-None-Match: *\r\n\r\n", "304"),
         ("open-after-head", b"HEAD / HTTP/1.1\r\n" + H + b"\r\n", "200"),
         ("open-after-options", b"OPTIONS * HTTP/1.1\r\n" + H + b"\r\n", "2xx"),
-        ("open-after-post", post(cl(5), b"x=123"), BODY_OK),
+        ("open-after-post", post(cl(5), BODY5), BODY_OK),
         ("open-after-chunked-post", post(TE, CHUNKED_BODY), BODY_OK),
     ]:
         case(cat, id, "9112/9.3", "SHOULD", "persistent",
@@ -1537,7 +1616,7 @@ def connection():
          send=b"GET / HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n" + b"GET /missing HTTP/1.1\r\n" + H + b"\r\n",
          expect=[ok(status="200", responses=1, connection="closed")])
     case(cat, "close-option-post", "9112/9.6", "MUST", "close-option", "POST with Connection: close",
-         send=post(cl(5) + b"Connection: close\r\n", b"x=123") + GET,
+         send=post(cl(5) + b"Connection: close\r\n", BODY5) + GET,
          expect=[ok(status=BODY_OK, responses=1, connection="closed")])
     errors = [
         ("close-after-bad-request-line", b"GET /a b HTTP/1.1\r\n" + H + b"\r\n", "invalid-rl", "9112/3.2", "a malformed request-line"),
@@ -1551,15 +1630,45 @@ def connection():
              expect=[ok(status="400", responses=1, connection="closed"),
                      warn("keeps reading after a malformed request", sequence=["400", "200"])])
     framing_errors = [
-        ("close-after-invalid-cl", post(b"Content-Length: 5x\r\n", b"x=123"), "cl-invalid", "9112/6.3", "an invalid Content-Length"),
-        ("close-after-te-not-chunked", post(b"Transfer-Encoding: gzip\r\n", b"x=123"), "chunked-final", "9112/6.3", "a Transfer-Encoding without final chunked"),
+        ("close-after-invalid-cl", post(b"Content-Length: 5x\r\n", BODY5), "cl-invalid", "9112/6.3", "an invalid Content-Length"),
+        ("close-after-te-not-chunked", post(b"Transfer-Encoding: gzip\r\n", BODY5), "chunked-final", "9112/6.3", "a Transfer-Encoding without final chunked"),
         ("close-after-bad-chunk", post(TE, b"zz\r\nx=1\r\n0\r\n\r\n"), "grammar", "9112/2.2", "a malformed chunk"),
         ("close-after-conflicting-cl", post(cl(5) + cl(7), b"x=12345"), "cl-invalid", "9112/6.3", "conflicting Content-Length lines"),
     ]
     for id, bad, q, sec, desc in framing_errors:
         level = "SHOULD" if q == "grammar" else "MUST"
         case(cat, id, sec, level, q, f"After {desc}, the server answers 400 and closes; the next request is not answered",
-             send=bad + FOLLOW, expect=reject_must_close())
+             send=bad + FOLLOW,
+             expect=reject_must_close(extra=[ok(status="501", responses=1, connection="closed",
+                                                profile="answers 501 for the unknown coding")]))
+    big = post(cl(1_100_000), b"x=" + b"a" * 98)
+    case(cat, "after-413-content-not-a-request", "9112/9.3", "MUST", "read-body",
+         "POST declaring 1.1 MB, 100 octets of it sent, then what looks like a request: it is content, not a request",
+         send=big + FOLLOW,
+         expect=[ok(status="413", responses=1),
+                 ok(silent_ms=400, profile="accepts 1.1 MB and waits for the rest of the content")])
+    case(cat, "after-414-pipelined", "9112/3", "MUST", "414",
+         "A 64 KiB target, then a valid request: 414, then either closed or the next request answered",
+         send=b"GET /" + b"a" * 65536 + b" HTTP/1.1\r\n" + H + b"\r\n" + FOLLOW,
+         expect=[ok(status="414", responses=1, connection="closed"), ok(sequence=["414", "200"])])
+    case(cat, "after-431-pipelined", "6585/5", "SHOULD", "431",
+         "A 64 KiB field value, then a valid request: 431, then either closed or the next request answered",
+         send=b"GET / HTTP/1.1\r\n" + H + b"X-Big: " + b"v" * 65536 + b"\r\n\r\n" + FOLLOW,
+         expect=[ok(status="431", responses=1, connection="closed"), ok(sequence=["431", "200"])])
+    case(cat, "after-505-pipelined", "9110/15.6.6", "MAY", "505",
+         "GET with HTTP/2.0, then a valid request",
+         send=b"GET / HTTP/2.0\r\n" + H + b"\r\n" + FOLLOW,
+         expect=[ok(status="505", responses=1, connection="closed"), ok(sequence=["505", "200"]),
+                 warn("answers 400 (not 505) to HTTP/2.0", status="400")])
+    case(cat, "after-417-pipelined", "9110/10.1.1", "MAY", "417",
+         "GET with an unknown expectation, then a valid request",
+         send=b"GET / HTTP/1.1\r\n" + H + b"Expect: something-else\r\n\r\n" + FOLLOW,
+         expect=[ok(sequence=["417", "200"]), ok(status="417", responses=1, connection="closed"),
+                 warn("ignores an unknown expectation", sequence=["2xx", "200"])])
+    case(cat, "after-412-pipelined", "9112/9.3", "SHOULD", "persistent",
+         "GET with a failing If-Match (412), then a valid request on the same connection",
+         send=b"GET / HTTP/1.1\r\n" + H + b"If-Match: \"no-such-tag\"\r\n\r\n" + FOLLOW,
+         expect=[ok(sequence=["412", "200"])])
     case(cat, "open-after-host-error", "9112/3.2", "MUST", "host",
          "A 400 for a missing Host, then a valid request on the same connection",
          send=b"GET / HTTP/1.1\r\n\r\n" + FOLLOW,
@@ -1603,11 +1712,13 @@ def pipelining():
          send=g(b"/") + b"HEAD / HTTP/1.1\r\n" + H + b"\r\n" + close(b"/"),
          expect=[ok(sequence=["200", "200", "200"])])
     case(cat, "pipeline-post-get", "9112/9.3.2", "MUST", "pipeline-order", "POST with content, then GET, in one write",
-         send=post(cl(5), b"x=123") + close(b"/missing"), expect=[ok(sequence=[BODY_OK, "404"])])
+         send=post(cl(5), BODY5) + close(b"/missing"), expect=[ok(sequence=[BODY_OK, "404"])])
     case(cat, "pipeline-chunked-get", "9112/9.3.2", "MUST", "pipeline-order", "Chunked POST, then GET, in one write",
          send=post(TE, CHUNKED_BODY) + close(b"/missing"), expect=[ok(sequence=[BODY_OK, "404"])])
     case(cat, "pipeline-options-get", "9112/9.3.2", "MUST", "pipeline-order", "OPTIONS *, then GET /missing",
-         send=b"OPTIONS * HTTP/1.1\r\n" + H + b"\r\n" + close(b"/missing"), expect=[ok(sequence=["2xx", "404"])])
+         send=b"OPTIONS * HTTP/1.1\r\n" + H + b"\r\n" + close(b"/missing"),
+         expect=[ok(sequence=["2xx", "404"]),
+                 warn("rejects OPTIONS * (and closes)", status="400", responses=1, connection="closed")])
     case(cat, "pipeline-split-second", "9112/9.3.2", "MUST", "pipeline-order",
          "One GET and half of a second in one write, the rest later",
          writes=[(0, g(b"/") + close(b"/missing")[:20]), (150, close(b"/missing")[20:])],
@@ -1622,6 +1733,15 @@ def pipelining():
                  warn("does not honour HTTP/1.0 keep-alive", status="200", responses=1)])
     case(cat, "pipeline-large-batch", "9112/9.3.2", "MUST", "pipeline-order", "Fifty GETs in one write",
          send=g(b"/") * 49 + close(b"/missing"), expect=[ok(sequence=["200"] * 49 + ["404"])])
+    # RFC 9112 §9.3: "A server that does not support persistent connections
+    # MUST send the "close" connection option in every response": answering
+    # the first request and closing keeps the order; persistence is a SHOULD.
+    for c in CASES:
+        first = c["expect"][0]
+        if c["category"] == cat and "sequence" in first:
+            c["expect"].append(warn("does not keep the connection for pipelined requests",
+                                    status=first["sequence"][0], responses=1, connection="closed",
+                                    headers=["Connection"]))
 
 
 # ===========================================================================
@@ -1640,13 +1760,15 @@ def http10():
          "A 404 to an HTTP/1.0 request does not use Transfer-Encoding",
          send=b"GET /missing HTTP/1.0\r\n\r\n", expect=[ok(status="404", absent=["Transfer-Encoding"])])
     case(cat, "http10-post", "9112/9.3", "MUST", "read-body", "HTTP/1.0 POST with Content-Length",
-         send=post(cl(5), b"x=123", version=b"HTTP/1.0"), expect=[ok(status=BODY_OK)])
+         send=post(cl(5), BODY5, version=b"HTTP/1.0"), expect=[ok(status=BODY_OK)])
     case(cat, "http10-expect-ignored", "9110/15.2", "MUST", "1xx-http10",
          "HTTP/1.0 POST with Expect: 100-continue, content not yet sent: no 100 may be sent",
-         send=post(cl(5) + b"Expect: 100-continue\r\n", b"", version=b"HTTP/1.0"), expect=[ok(silent_ms=400)])
+         send=post(cl(5) + b"Expect: 100-continue\r\n", b"", version=b"HTTP/1.0"),
+         expect=[ok(silent_ms=400), fail("sends a 1xx to an HTTP/1.0 client", interim="1xx"),
+                 ok(status="2xx|3xx|4xx|5xx", profile="answers at once with a final status")])
     case(cat, "http10-expect-then-body", "9110/10.1.1", "MUST", "expect-http10",
          "HTTP/1.0 POST with Expect: 100-continue and its content after a pause",
-         writes=[(0, post(cl(5) + b"Expect: 100-continue\r\n", b"", version=b"HTTP/1.0")), (300, b"x=123")],
+         writes=[(0, post(cl(5) + b"Expect: 100-continue\r\n", b"", version=b"HTTP/1.0")), (300, BODY5)],
          expect=[ok(status=BODY_OK)])
     case(cat, "http10-absolute-form", "9112/3.2.2", "MUST", "absolute-accept", "HTTP/1.0 GET in absolute-form",
          send=b"GET http://localhost/ HTTP/1.0\r\n\r\n", expect=[ok(status="2xx")])
@@ -1671,12 +1793,12 @@ def expect():
     head = post(cl(5) + b"Expect: 100-continue\r\n", b"")
     case(cat, "expect-100-continue", "9110/10.1.1", "MUST", "expect-send",
          "POST with Expect: 100-continue; content sent 300 ms after the head",
-         writes=[(0, head), (300, b"x=123")],
+         writes=[(0, head), (300, BODY5)],
          expect=[ok(interim="100", status=BODY_OK),
                  ok(status="417|413|405", profile="answers with a final status at once")])
     case(cat, "expect-100-continue-case", "9110/10.1.1", "MUST", "expect-send",
          "Expect: 100-Continue (the value is case-insensitive)",
-         writes=[(0, post(cl(5) + b"Expect: 100-Continue\r\n", b"")), (300, b"x=123")],
+         writes=[(0, post(cl(5) + b"Expect: 100-Continue\r\n", b"")), (300, BODY5)],
          expect=[ok(interim="100", status=BODY_OK),
                  ok(status="417|413|405", profile="answers with a final status at once")])
     case(cat, "expect-100-chunked", "9110/10.1.1", "MUST", "expect-send",
@@ -1686,7 +1808,7 @@ def expect():
                  ok(status="417|413|405|411", profile="answers with a final status at once")])
     case(cat, "expect-100-body-included", "9110/10.1.1", "MAY", "expect-omit",
          "Expect: 100-continue with the content already in the same write",
-         send=post(cl(5) + b"Expect: 100-continue\r\n", b"x=123"),
+         send=post(cl(5) + b"Expect: 100-continue\r\n", BODY5),
          expect=[ok(status=BODY_OK), ok(interim="100", status=BODY_OK)])
     case(cat, "expect-100-no-content", "9110/10.1.1", "MAY", "expect-omit",
          "GET with Expect: 100-continue and no content",
@@ -1695,17 +1817,17 @@ def expect():
                  warn("refuses 100-continue without content", status="417")])
     case(cat, "expect-100-then-pipelined", "9110/10.1.1", "MUST", "expect-send",
          "Expect: 100-continue POST, its content, then a GET",
-         writes=[(0, head), (300, b"x=123" + FOLLOW)],
+         writes=[(0, head), (300, BODY5 + FOLLOW)],
          expect=[ok(interim="100", sequence=[BODY_OK, "200"]),
                  ok(status="417|413|405", profile="answers with a final status at once")])
     case(cat, "expect-unknown", "9110/10.1.1", "MAY", "417", "Expect: something-else",
          send=b"GET / HTTP/1.1\r\n" + H + b"Expect: something-else\r\n\r\n",
          expect=[ok(status="417"), warn("ignores an unknown expectation", status="2xx")])
     case(cat, "expect-unknown-with-100", "9110/10.1.1", "MAY", "417", "Expect: 100-continue, something-else",
-         send=post(cl(5) + b"Expect: 100-continue, something-else\r\n", b"x=123"),
+         send=post(cl(5) + b"Expect: 100-continue, something-else\r\n", BODY5),
          expect=[ok(status="417"), warn("ignores an unknown expectation", status=BODY_OK)])
     case(cat, "expect-100-parameter", "9110/10.1.1", "MAY", "417", "Expect: 100-continue=1 (no parameters are defined)",
-         send=post(cl(5) + b"Expect: 100-continue=1\r\n", b"x=123"),
+         send=post(cl(5) + b"Expect: 100-continue=1\r\n", BODY5),
          expect=[ok(status="417"), warn("treats 100-continue=1 as 100-continue or ignores it", status=BODY_OK)])
 
 
@@ -1727,7 +1849,7 @@ def conditional():
          send=g(b"If-None-Match: \"x\", *\r\n"), expect=[ok(status="304|200")])
     case(cat, "inm-star-post", "9110/13.1.2", "MUST", "inm",
          "POST / with If-None-Match: *: the method must not be performed",
-         send=post(cl(5) + b"If-None-Match: *\r\n", b"x=123"),
+         send=post(cl(5) + b"If-None-Match: *\r\n", BODY5),
          expect=[ok(status="412"), ok(status="405", profile="does not allow POST here at all")])
     case(cat, "304-date-etag", "9110/15.4.5", "MUST", "304-fields",
          "A 304 carries the Date and ETag a 200 would",
@@ -1746,18 +1868,35 @@ def conditional():
          send=g(b"If-Modified-Since: Sat, 01 Jan 2028 00:00:00 GMT, Sat, 01 Jan 2028 00:00:00 GMT\r\n"),
          expect=[ok(status="200")])
     case(cat, "ims-on-post", "9110/13.1.3", "MUST", "ims-ignore-invalid", "POST with If-Modified-Since",
-         send=post(cl(5) + b"If-Modified-Since: Sat, 01 Jan 2028 00:00:00 GMT\r\n", b"x=123"),
+         send=post(cl(5) + b"If-Modified-Since: Sat, 01 Jan 2028 00:00:00 GMT\r\n", BODY5),
          expect=[ok(status=BODY_OK)])
     case(cat, "ims-with-inm", "9110/13.1.3", "MUST", "ims-ignore-inm",
          "A matching If-Modified-Since with a non-matching If-None-Match: 200",
          send=g(b"If-None-Match: \"no-such-tag\"\r\nIf-Modified-Since: Sat, 01 Jan 2028 00:00:00 GMT\r\n"),
          expect=[ok(status="200")])
+    case(cat, "ius-earlier", "9110/13.1.4", "MUST", "ius",
+         "GET / with If-Unmodified-Since a date before the resource's Last-Modified",
+         send=g(b"If-Unmodified-Since: Thu, 01 Jan 2015 00:00:00 GMT\r\n"), expect=[ok(status="412")])
+    case(cat, "ius-later", "9110/13.1.4", "MUST", "ius",
+         "GET / with If-Unmodified-Since a date after the resource's Last-Modified",
+         send=g(b"If-Unmodified-Since: Sat, 01 Jan 2028 00:00:00 GMT\r\n"), expect=[ok(status="200")])
+    case(cat, "ius-invalid-date", "9110/13.1.4", "MUST", "ius",
+         "If-Unmodified-Since: not a date (ignored)",
+         send=g(b"If-Unmodified-Since: a while ago\r\n"), expect=[ok(status="200")])
+    case(cat, "ius-under-if-match", "9110/13.1.4", "MUST", "ius",
+         "If-Match: * with an old If-Unmodified-Since: only If-Match counts",
+         send=g(b"If-Match: *\r\nIf-Unmodified-Since: Thu, 01 Jan 2015 00:00:00 GMT\r\n"),
+         expect=[ok(status="200")])
+    case(cat, "ius-earlier-post", "9110/13.1.4", "MUST", "ius",
+         "POST / with an old If-Unmodified-Since: the method must not be performed",
+         send=post(cl(5) + b"If-Unmodified-Since: Thu, 01 Jan 2015 00:00:00 GMT\r\n", BODY5),
+         expect=[ok(status="412"), ok(status="405", profile="does not allow POST here at all")])
     case(cat, "if-match-mismatch", "9110/13.1.1", "MUST", "if-match", "GET / with a non-matching If-Match",
          send=g(b"If-Match: \"no-such-tag\"\r\n"), expect=[ok(status="412")])
     case(cat, "if-match-star", "9110/13.1.1", "MUST", "if-match", "GET / with If-Match: *",
          send=g(b"If-Match: *\r\n"), expect=[ok(status="200")])
     case(cat, "if-match-mismatch-post", "9110/13.1.1", "MUST", "if-match", "POST / with a non-matching If-Match",
-         send=post(cl(5) + b"If-Match: \"no-such-tag\"\r\n", b"x=123"),
+         send=post(cl(5) + b"If-Match: \"no-such-tag\"\r\n", BODY5),
          expect=[ok(status="412"), ok(status="405", profile="does not allow POST here at all")])
 
 
@@ -1780,8 +1919,18 @@ def responses():
              send=req, expect=[ok(status="2xx|3xx|4xx", headers=["Date"]), ok(status="5xx")])
     case(cat, "no-te-in-204-or-1xx", "9112/6.1", "MUST", "te-response-http10",
          "The 100 (Continue) and final response to an HTTP/1.1 request are well delimited",
-         writes=[(0, post(cl(5) + b"Expect: 100-continue\r\n", b"")), (300, b"x=123" + FOLLOW)],
+         writes=[(0, post(cl(5) + b"Expect: 100-continue\r\n", b"")), (300, BODY5 + FOLLOW)],
          expect=[ok(sequence=[BODY_OK, "200"]), ok(status="417|413|405")])
+    for id, req, desc in [
+        ("length-delimited-200", GET, "a 200"),
+        ("length-delimited-404", b"GET /missing HTTP/1.1\r\n" + H + b"\r\n", "a 404"),
+        ("length-delimited-400", b"GET / HTTP/1.1\r\n\r\n", "a 400 for a missing Host"),
+        ("length-delimited-http10", b"GET / HTTP/1.0\r\n\r\n", "a 200 to HTTP/1.0"),
+    ]:
+        case(cat, id, "9112/6.3", "SHOULD", "length-delimited",
+             f"{desc[0].upper()}{desc[1:]} is delimited by Content-Length or chunked, not by closing",
+             send=req, expect=[ok(status="1xx|2xx|3xx|4xx|5xx", headers=["Content-Length"]),
+                               ok(status="1xx|2xx|3xx|4xx|5xx", headers=["Transfer-Encoding"])])
     case(cat, "head-no-body-404", "9110/9.3.2", "MUST", "head", "HEAD of a missing resource then GET: no content leaks",
          send=b"HEAD /missing HTTP/1.1\r\n" + H + b"\r\n" + FOLLOW, expect=[ok(sequence=["404", "200"])])
     case(cat, "error-delimited", "9112/9.3", "MUST", "read-body",
@@ -1923,6 +2072,11 @@ def main() -> int:
                 d.rmdir()
 
     by_id = {c["id"]: c for c in CASES}
+    if args.check:
+        stale = [c["id"] for c in CASES
+                 if not (OUT / c["category"] / f"{c['id']}.toml").is_file()
+                 or (OUT / c["category"] / f"{c['id']}.toml").read_text() != render(c)]
+        assert not stale, f"generated cases out of date (run scripts/gen-cases.py): {stale[:5]}"
     seen = set()
     counts: dict[str, int] = {}
     for p in sorted(OUT.rglob("*.toml")):

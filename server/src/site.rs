@@ -221,8 +221,21 @@ pub enum Precondition {
 pub fn preconditions(req: &Request<'_, '_>, etag: &str) -> Precondition {
     let get_or_head = matches!(req.method, "GET" | "HEAD");
     // Step 1: If-Match, strong comparison (§13.1.1).
-    if let Some(false) = list_matches(req, "if-match", etag, true) {
+    let if_match = list_matches(req, "if-match", etag, true);
+    if let Some(false) = if_match {
         return Precondition::Failed;
+    }
+    // Step 2: If-Unmodified-Since, when there is no If-Match (§13.1.4: "the
+    // origin server MUST evaluate the If-Unmodified-Since condition per
+    // Section 13.2 prior to performing the method"). The condition is false
+    // when the representation was modified after the date; an invalid date
+    // (a list of dates included) is ignored.
+    if if_match.is_none() {
+        if let Some(since) = single_date(req, "if-unmodified-since") {
+            if last_modified() > since {
+                return Precondition::Failed;
+            }
+        }
     }
     // Step 3: If-None-Match, weak comparison (§13.1.2); it takes precedence
     // over If-Modified-Since.
@@ -235,22 +248,28 @@ pub fn preconditions(req: &Request<'_, '_>, etag: &str) -> Precondition {
     // Step 4: If-Modified-Since, GET and HEAD only, when no If-None-Match
     // (§13.1.3). An invalid date, or more than one field, is ignored.
     if get_or_head {
-        let mut values = req
-            .headers
-            .iter()
-            .filter(|h| h.name.eq_ignore_ascii_case("if-modified-since"));
-        if let (Some(h), None) = (values.next(), values.next()) {
-            let since = std::str::from_utf8(h.value)
-                .ok()
-                .and_then(|s| httpdate::parse_http_date(s).ok());
-            if let Some(since) = since {
-                if last_modified() <= since {
-                    return Precondition::NotModified;
-                }
+        if let Some(since) = single_date(req, "if-modified-since") {
+            if last_modified() <= since {
+                return Precondition::NotModified;
             }
         }
     }
     Precondition::Proceed
+}
+
+/// The HTTP-date of the field `name` when it appears once and parses;
+/// `None` when it is absent, repeated or not a valid date.
+fn single_date(req: &Request<'_, '_>, name: &str) -> Option<SystemTime> {
+    let mut values = req
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case(name));
+    match (values.next(), values.next()) {
+        (Some(h), None) => std::str::from_utf8(h.value)
+            .ok()
+            .and_then(|s| httpdate::parse_http_date(s).ok()),
+        _ => None,
+    }
 }
 
 /// Whether any member of the entity-tag lists in the fields called `name`

@@ -217,6 +217,24 @@ fn options(#[case] request: &str, #[case] allow: &str) {
 )]
 #[case::if_match_fails("GET", "/", "If-Match: \"nope\"", 412)]
 #[case::if_match_weak_fails("GET", "/", &format!("If-Match: W/{}", site::index_etag()), 412)]
+// §13.1.4: If-Unmodified-Since is false when the resource changed after the
+// date (412), true on or after it, ignored when invalid or under If-Match.
+#[case::ius_earlier("GET", "/", "If-Unmodified-Since: Wed, 31 Dec 2025 23:59:59 GMT", 412)]
+#[case::ius_equal("GET", "/test.jpg", &format!("If-Unmodified-Since: {}", site::LAST_MODIFIED), 200)]
+#[case::ius_later("GET", "/", "If-Unmodified-Since: Fri, 02 Jan 2026 00:00:00 GMT", 200)]
+#[case::ius_invalid("GET", "/", "If-Unmodified-Since: yesterday", 200)]
+#[case::ius_under_if_match(
+    "GET",
+    "/",
+    "If-Match: *\r\nIf-Unmodified-Since: Wed, 31 Dec 2025 23:59:59 GMT",
+    200
+)]
+#[case::ius_post(
+    "POST",
+    "/",
+    "If-Unmodified-Since: Wed, 31 Dec 2025 23:59:59 GMT\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 0",
+    412
+)]
 fn conditional(
     #[case] method: &str,
     #[case] path: &str,
