@@ -14,7 +14,10 @@
 //!    arrives or the server closes. Responses come in request order
 //!    (RFC 9112 §9.3.2), so the last response is the probe's answer and every
 //!    one before it answers the case's bytes; an answered probe proves the
-//!    connection open, a close proves it closed.
+//!    connection open, a close proves it closed. When fewer answers than
+//!    request lines had come before the probe, it reads for one more
+//!    [`SETTLE`] after the probe's apparent answer, so that a late answer to
+//!    the case is not taken for the probe's.
 //!
 //! Every read has a timeout and the whole case a deadline ([`Options`]), so
 //! a server that hangs costs the time bound, never the run. Responses are
@@ -435,9 +438,25 @@ pub fn run_case(addr: SocketAddr, case: &Case, options: &Options) -> Observation
                     let s = split(&c.received, &methods, false);
                     s.at_boundary && s.finals.len() > before
                 });
-                let answered = conn.closed.is_none() && matches!(wait, Wait::Done);
+                let mut answered = conn.closed.is_none() && matches!(wait, Wait::Done);
                 if matches!(wait, Wait::TimedOut) {
                     obs.timed_out = true;
+                }
+                // A server that wrote fewer answers than the case holds
+                // requests may only have been slow with the rest: the
+                // response taken for the probe's could be the case's. Give
+                // stragglers one more settling time; if more arrive, the
+                // last is still the probe's (RFC 9112 §9.3.2: in order).
+                if answered && before < requests {
+                    let settle = deadline.min(Instant::now() + SETTLE.min(options.timeout));
+                    conn.read_until(settle, |c| {
+                        let s = split(&c.received, &methods, false);
+                        s.at_boundary && s.finals.len() > requests
+                    });
+                    answered = conn.closed.is_none() || {
+                        let s = split(&conn.received, &methods, true);
+                        s.finals.len() > requests
+                    };
                 }
                 probe = Some(if answered {
                     let s = split(&conn.received, &methods, false);

@@ -185,6 +185,30 @@ fn answers_written_one_by_one_are_all_counted_before_the_probe() {
 }
 
 #[test]
+fn an_answer_later_than_the_settling_time_is_not_taken_for_the_probes() {
+    // The second answer comes after the probe was sent: the first final
+    // response after the probe is the case's, and the probe's is the last.
+    let addr = scripted(|n| match n {
+        0 => Act::Write(vec![b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]),
+        1 => {
+            std::thread::sleep(Duration::from_millis(250));
+            Act::Write(vec![b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"])
+        }
+        _ => {
+            std::thread::sleep(Duration::from_millis(40));
+            Act::Write(vec![NO_CONTENT])
+        }
+    });
+    let two = format!("{GET}{GET}");
+    let c = case(&two, "sequence = [\"200\", \"404\"]\nconnection = \"open\"");
+    let obs = run_case(addr, &c, &options());
+    let statuses: Vec<u16> = obs.responses.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 404], "{}", obs.summary());
+    assert_eq!(obs.probe, Some(Probe::Answered(204)));
+    assert_eq!(judge(&c, &obs).outcome, Outcome::Pass, "{}", obs.summary());
+}
+
+#[test]
 fn a_server_that_never_answers_costs_the_time_bound_only() {
     let addr = scripted(|_| Act::Nothing);
     let c = case(GET, "status = \"200\"");
