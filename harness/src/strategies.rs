@@ -824,12 +824,12 @@ const FRAGMENTS: &[&[u8]] = &[
 
 /// Bytes heavy in HTTP's delimiters and fragments of real requests, for
 /// inputs built neither from a fixture nor from the grammar.
-pub fn http_noise(fragments: Range<usize>) -> impl Strategy<Value = Vec<u8>> {
+pub fn http_noise(fragments: Range<usize>) -> impl Strategy<Value = Wire> {
     let fragment = prop_oneof![
         4 => select(&b"GET /HTTP1.0:\r\n \t;=,\"\\%0aAzZ-"[..]).prop_map(|b| vec![b]),
         1 => any::<u8>().prop_map(|b| vec![b]),
         2 => select(FRAGMENTS)
         .prop_map(<[u8]>::to_vec),
     ];
-    proptest::collection::vec(fragment, fragments).prop_map(|v| v.concat())
+    proptest::collection::vec(fragment, fragments).prop_map(|v| Wire(v.concat()))
 }

@@ -34,7 +34,7 @@ pub enum Parsed {
 }
 
 /// An owned copy of a parsed head.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Head {
     /// The method.
     pub method: String,
@@ -48,6 +48,24 @@ pub struct Head {
     pub fields: Vec<(String, Vec<u8>)>,
     /// Where the body starts.
     pub head_len: usize,
+}
+
+impl std::fmt::Debug for Head {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(n, v)| format!("{n}: {}", v.escape_ascii()))
+            .collect();
+        f.debug_struct("Head")
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("form", &self.form)
+            .field("version", &self.version)
+            .field("fields", &fields)
+            .field("head_len", &self.head_len)
+            .finish()
+    }
 }
 
 impl Head {

@@ -27,7 +27,7 @@ pub enum Verdict {
 }
 
 /// The parts of a parsed head both parsers report.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Common {
     /// The method.
     pub method: String,
@@ -39,6 +39,23 @@ pub struct Common {
     pub fields: Vec<(String, Vec<u8>)>,
     /// Where the body starts.
     pub head_len: usize,
+}
+
+impl std::fmt::Debug for Common {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(n, v)| format!("{n}: {}", v.escape_ascii()))
+            .collect();
+        f.debug_struct("Common")
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("version", &self.version)
+            .field("fields", &fields)
+            .field("head_len", &self.head_len)
+            .finish()
+    }
 }
 
 /// The reference parser's verdict, and its error when it rejected.

@@ -26,17 +26,20 @@ pub fn config_fraction(regressions: &'static str, divisor: u32, least: u32) -> C
     c
 }
 
-/// Every fixture under `fixtures/` (except `cases/`): name and bytes.
+/// Every fixture under `fixtures/` (except `cases/`): name and bytes,
+/// shortest first, so that a failure shrinks towards the shortest fixture.
 pub fn corpus() -> Vec<(String, Vec<u8>)> {
     static CORPUS: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
     CORPUS
         .get_or_init(|| {
             let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-            harness::fixture::load_all(&root)
+            let mut all: Vec<(String, Vec<u8>)> = harness::fixture::load_all(&root)
                 .expect("load the fixtures")
                 .into_iter()
                 .map(|f| (f.name, f.bytes))
-                .collect()
+                .collect();
+            all.sort_by_key(|(name, bytes)| (bytes.len(), name.clone()));
+            all
         })
         .clone()
 }
