@@ -3,11 +3,13 @@
 //! version and fields; where the two disagree, the case must be one of
 //! `oracle::DIFFERENCES`, each with its RFC section. Against a direct
 //! transcription of RFC 9112 §6.3 (`oracle::model_framing`), the server
-//! frames every accepted head's body the same way.
-use harness::strategies::{http_noise, mutated, valid_request};
+//! frames every accepted head's body the same way; against a reading of
+//! RFC 9112 §7.1's grammar (`oracle::model_chunked`), the chunked decoder
+//! accepts, completes and decodes exactly the same bodies.
+use harness::strategies::{chunked_body, http_noise, mutated, mutated_chunked_body, valid_request};
 use proptest::prelude::*;
 
-use crate::oracle::{differential, framing_differential, DIFFERENCES};
+use crate::oracle::{chunked_differential, differential, framing_differential, DIFFERENCES};
 use crate::support::{config, corpus};
 
 fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
@@ -32,6 +34,21 @@ proptest! {
     #[test]
     fn parsers_agree_on_noise(bytes in http_noise(0..60)) {
         check(&bytes.0)?;
+    }
+
+    #[test]
+    fn decoder_agrees_with_the_grammar_on_valid_bodies(body in chunked_body()) {
+        chunked_differential(&body.to_bytes()).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn decoder_agrees_with_the_grammar_on_mutated_bodies(body in mutated_chunked_body()) {
+        chunked_differential(&body.0).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn decoder_agrees_with_the_grammar_on_noise(bytes in http_noise(0..60)) {
+        chunked_differential(&bytes.0).map_err(TestCaseError::fail)?;
     }
 }
 
@@ -70,6 +87,31 @@ fn every_listed_difference_has_an_example() {
             other => panic!("{name}: expected that difference, got {other:?}"),
         }
     }
+}
+
+/// The chunked grammar reading is not a copy of the decoder: spot checks
+/// from RFC 9112 §7.1.
+#[test]
+fn chunked_model_reads_the_rfc() {
+    use crate::oracle::{model_chunked, ChunkedModel};
+    let done = |content: &[u8], consumed| ChunkedModel::Done {
+        content: content.to_vec(),
+        consumed,
+    };
+    let m = |s: &str| model_chunked(s.as_bytes(), 1 << 20);
+    assert_eq!(m("5\r\nhello\r\n0\r\n\r\n"), done(b"hello", 15));
+    assert_eq!(
+        m("5 ;a=b ; c=\"d\\\"\"\r\nhello\r\n000\r\nX: y \r\n\r\nnext"),
+        done(b"hello", 39)
+    );
+    assert_eq!(m("5\r\nhel"), ChunkedModel::Incomplete);
+    assert_eq!(m("5 \r\nhello\r\n0\r\n\r\n"), ChunkedModel::Invalid);
+    assert_eq!(m("+5\r\nhello\r\n0\r\n\r\n"), ChunkedModel::Invalid);
+    assert_eq!(m("0x5\r\nhello\r\n0\r\n\r\n"), ChunkedModel::Invalid);
+    assert_eq!(m("5;a=\r\nhello\r\n0\r\n\r\n"), ChunkedModel::Invalid);
+    assert_eq!(m("0\r\n X: y\r\n\r\n"), ChunkedModel::Invalid);
+    assert_eq!(m("0\r\nX : y\r\n\r\n"), ChunkedModel::Invalid);
+    assert_eq!(m("5\r\nhelloX\r\n0\r\n\r\n"), ChunkedModel::Invalid);
 }
 
 /// The framing model is not a copy of the server's code: spot checks from
