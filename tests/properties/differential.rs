@@ -105,13 +105,13 @@ fn chunked_model_reads_the_rfc() {
         done(b"hello", 39)
     );
     assert_eq!(m("5\r\nhel"), ChunkedModel::Incomplete);
-    assert_eq!(m("5 \r\nhello\r\n0\r\n\r\n"), ChunkedModel::Invalid);
-    assert_eq!(m("+5\r\nhello\r\n0\r\n\r\n"), ChunkedModel::Invalid);
-    assert_eq!(m("0x5\r\nhello\r\n0\r\n\r\n"), ChunkedModel::Invalid);
-    assert_eq!(m("5;a=\r\nhello\r\n0\r\n\r\n"), ChunkedModel::Invalid);
-    assert_eq!(m("0\r\n X: y\r\n\r\n"), ChunkedModel::Invalid);
-    assert_eq!(m("0\r\nX : y\r\n\r\n"), ChunkedModel::Invalid);
-    assert_eq!(m("5\r\nhelloX\r\n0\r\n\r\n"), ChunkedModel::Invalid);
+    assert_eq!(m("5 \r\nhello\r\n0\r\n\r\n"), ChunkedModel::Invalid(2));
+    assert_eq!(m("+5\r\nhello\r\n0\r\n\r\n"), ChunkedModel::Invalid(0));
+    assert_eq!(m("0x5\r\nhello\r\n0\r\n\r\n"), ChunkedModel::Invalid(1));
+    assert_eq!(m("5;a=\r\nhello\r\n0\r\n\r\n"), ChunkedModel::Invalid(4));
+    assert_eq!(m("0\r\n X: y\r\n\r\n"), ChunkedModel::Invalid(3));
+    assert_eq!(m("0\r\nX : y\r\n\r\n"), ChunkedModel::Invalid(4));
+    assert_eq!(m("5\r\nhelloX\r\n0\r\n\r\n"), ChunkedModel::Invalid(8));
 }
 
 /// The framing model is not a copy of the server's code: spot checks from
@@ -166,4 +166,39 @@ fn framing_model_reads_the_rfc() {
         ),
         Framing::Invalid
     );
+}
+
+/// The decoder's bounds (extension length, trailer length, size digits,
+/// body limit) fall on the same byte in the decoder and the model, on
+/// either side of each bound, whole and cut short.
+#[test]
+fn decoder_and_grammar_agree_at_the_bounds() {
+    use crate::oracle::chunked_differential;
+    use server::framing::chunked::{MAX_EXTENSION_LEN, MAX_SIZE_DIGITS, MAX_TRAILER_LEN};
+    let mut inputs: Vec<Vec<u8>> = Vec::new();
+    for n in MAX_EXTENSION_LEN - 3..MAX_EXTENSION_LEN + 3 {
+        inputs.push(format!("1;{}\r\nx\r\n0\r\n\r\n", "a".repeat(n)).into_bytes());
+        inputs.push(format!("0;a={}\r\n\r\n", "b".repeat(n)).into_bytes());
+    }
+    for n in MAX_TRAILER_LEN - 8..MAX_TRAILER_LEN + 3 {
+        inputs.push(format!("0\r\nX:{}\r\n\r\n", "v".repeat(n)).into_bytes());
+    }
+    for n in MAX_SIZE_DIGITS - 2..MAX_SIZE_DIGITS + 2 {
+        inputs.push(format!("{}1\r\nx\r\n0\r\n\r\n", "0".repeat(n)).into_bytes());
+    }
+    inputs.push(b"10000000000000000\r\n".to_vec());
+    inputs.push(b"100001\r\n".to_vec());
+    inputs.push(b"100000\r\n".to_vec());
+    for input in &inputs {
+        for end in [input.len(), input.len() - 1, input.len() / 2] {
+            let part = &input[..end];
+            if let Err(e) = chunked_differential(part) {
+                panic!(
+                    "{e}\non {} bytes: {:?}",
+                    part.len(),
+                    String::from_utf8_lossy(&part[..part.len().min(40)])
+                );
+            }
+        }
+    }
 }

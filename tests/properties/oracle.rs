@@ -407,12 +407,13 @@ pub enum ChunkedModel {
     },
     /// Every byte so far fits the grammar; more are needed.
     Incomplete,
-    /// A byte does not fit the grammar, or a bound is passed.
-    Invalid,
+    /// The byte at this offset does not fit the grammar, or passes a bound.
+    Invalid(usize),
 }
 
 /// Bounds the decoder sets that the grammar does not: they reject bodies
-/// the grammar allows, so the model applies them too.
+/// the grammar allows, so the model applies them too, at the byte where
+/// the decoder's count passes them.
 const MODEL_MAX_SIZE_DIGITS: usize = server::framing::chunked::MAX_SIZE_DIGITS;
 const MODEL_MAX_EXTENSION_LEN: usize = server::framing::chunked::MAX_EXTENSION_LEN;
 const MODEL_MAX_TRAILER_LEN: usize = server::framing::chunked::MAX_TRAILER_LEN;
@@ -431,16 +432,19 @@ const MODEL_MAX_TRAILER_LEN: usize = server::framing::chunked::MAX_TRAILER_LEN;
 /// trailer-section = *( field-line CRLF )
 /// field-line     = field-name ":" OWS field-value OWS
 /// ```
+///
+/// The grammar is LL(1), so the first byte with no valid continuation is
+/// where any reader must reject: the model reports that offset.
 pub fn model_chunked(input: &[u8], max_body: u64) -> ChunkedModel {
     match read_chunked(input, max_body) {
         Ok(Some((content, consumed))) => ChunkedModel::Done { content, consumed },
         Ok(None) => ChunkedModel::Incomplete,
-        Err(()) => ChunkedModel::Invalid,
+        Err(at) => ChunkedModel::Invalid(at),
     }
 }
 
-/// `Ok(None)`: ran out of input; `Err(())`: a byte does not fit.
-type Read<T> = Result<Option<T>, ()>;
+/// `Ok(None)`: ran out of input; `Err(offset)`: that byte does not fit.
+type Read<T> = Result<Option<T>, usize>;
 
 struct Cursor<'a> {
     input: &'a [u8],
@@ -454,7 +458,7 @@ impl Cursor<'_> {
 }
 
 /// Takes one byte that must satisfy the predicate; at the end of the input
-/// returns `Ok(None)`, on any other byte `Err(())`.
+/// returns `Ok(None)`, on any other byte `Err(its offset)`.
 macro_rules! need {
     ($c:expr, $pred:expr) => {
         match $c.peek() {
@@ -463,7 +467,7 @@ macro_rules! need {
                 $c.pos += 1;
                 b
             }
-            Some(_) => return Err(()),
+            Some(_) => return Err($c.pos),
         }
     };
 }
@@ -482,6 +486,19 @@ fn skip_ws(c: &mut Cursor<'_>) {
     }
 }
 
+/// Applies a byte-count bound to a part read from `start`: the decoder
+/// counts the part's bytes and fails at offset `limit_at`, whatever the
+/// byte. `last` is the offset of the last byte it counts, when the part
+/// was read to its end.
+fn bounded<T>(read: Read<T>, c: &Cursor<'_>, last: usize, limit_at: usize) -> Read<T> {
+    match read {
+        Err(at) if at >= limit_at => Err(limit_at),
+        Ok(Some(_)) if last >= limit_at => Err(limit_at),
+        Ok(None) if c.pos > limit_at => Err(limit_at),
+        other => other,
+    }
+}
+
 fn read_chunked(input: &[u8], max_body: u64) -> Read<(Vec<u8>, usize)> {
     let mut c = Cursor { input, pos: 0 };
     let mut content = Vec::new();
@@ -492,35 +509,33 @@ fn read_chunked(input: &[u8], max_body: u64) -> Read<(Vec<u8>, usize)> {
         need!(c, |b: u8| b.is_ascii_hexdigit());
         c.pos = start;
         while let Some(b) = c.peek().filter(u8::is_ascii_hexdigit) {
-            c.pos += 1;
-            if c.pos - start > MODEL_MAX_SIZE_DIGITS {
-                return Err(());
+            if c.pos - start == MODEL_MAX_SIZE_DIGITS {
+                return Err(c.pos);
             }
             let digit = u64::from((b as char).to_digit(16).unwrap());
             size = size
                 .checked_mul(16)
                 .and_then(|s| s.checked_add(digit))
-                .ok_or(())?;
+                .ok_or(c.pos)?;
+            c.pos += 1;
         }
         // [ chunk-ext ] CRLF. The decoder counts extension bytes from the
-        // one after the first, up to and including the CR.
+        // one after the first up to the CR, and fails at the count's
+        // MAX_EXTENSION_LEN + 1st byte.
         let ext_start = c.pos;
-        let ended = read_extensions(&mut c)?;
-        let last_counted = match ended {
-            Some(()) => c.pos.saturating_sub(2),
-            None => c.pos.saturating_sub(1),
-        };
-        if c.pos > ext_start && last_counted - ext_start > MODEL_MAX_EXTENSION_LEN {
-            return Err(());
-        }
-        if ended.is_none() {
+        let read = read_extensions(&mut c);
+        let cr = c.pos.saturating_sub(2);
+        let ext_limit = ext_start + MODEL_MAX_EXTENSION_LEN + 1;
+        if bounded(read, &c, cr, ext_limit)?.is_none() {
             return Ok(None);
         }
         if size == 0 {
             break;
         }
+        // RFC 9110 §15.5.14: the decoder refuses, at the LF, a chunk that
+        // would make the content longer than its limit.
         if (content.len() as u64).saturating_add(size) > max_body {
-            return Err(());
+            return Err(c.pos - 1);
         }
         // chunk-data CRLF
         let size = size as usize;
@@ -532,18 +547,13 @@ fn read_chunked(input: &[u8], max_body: u64) -> Read<(Vec<u8>, usize)> {
         need!(c, |b| b == b'\r');
         need!(c, |b| b == b'\n');
     }
-    // trailer-section CRLF. The decoder counts every byte of it but the
-    // final LF.
+    // trailer-section CRLF. The decoder counts every byte of it up to the
+    // final CR, and fails at the MAX_TRAILER_LEN + 1st.
     let trailer_start = c.pos;
-    let ended = read_trailers(&mut c)?;
-    let last_counted = match ended {
-        Some(()) => c.pos - 2,
-        None => c.pos.saturating_sub(1),
-    };
-    if c.pos > trailer_start && last_counted - trailer_start >= MODEL_MAX_TRAILER_LEN {
-        return Err(());
-    }
-    Ok(ended.map(|()| (content, c.pos)))
+    let read = read_trailers(&mut c);
+    let cr = c.pos.saturating_sub(2);
+    let limit = trailer_start + MODEL_MAX_TRAILER_LEN;
+    Ok(bounded(read, &c, cr, limit)?.map(|()| (content, c.pos)))
 }
 
 /// `trailer-section CRLF`; `field-line = field-name ":" OWS field-value OWS`.
@@ -579,14 +589,14 @@ fn read_extensions(c: &mut Cursor<'_>) -> Read<()> {
             Some(b'\r') => {
                 // No BWS may stand right before the CRLF.
                 if is_ws(c.input[c.pos - 1]) {
-                    return Err(());
+                    return Err(c.pos);
                 }
                 c.pos += 1;
                 need!(c, |b| b == b'\n');
                 return Ok(Some(()));
             }
             Some(b';') => c.pos += 1,
-            Some(_) => return Err(()),
+            Some(_) => return Err(c.pos),
         }
         skip_ws(c);
         need!(c, is_token);
@@ -595,28 +605,26 @@ fn read_extensions(c: &mut Cursor<'_>) -> Read<()> {
         }
         let after_name = c.pos;
         skip_ws(c);
-        if c.peek() != Some(b'=') {
+        match c.peek() {
             // No value: what follows is the next ";" or the CRLF, read by
-            // the loop (which refuses BWS before the CRLF).
-            if c.peek().is_none() {
-                return Ok(None);
-            }
-            if c.peek() == Some(b'\r') && c.pos != after_name {
-                return Err(());
-            }
-            continue;
+            // the loop, which also refuses BWS before the CRLF.
+            Some(b'=') => c.pos += 1,
+            Some(b'\r') if c.pos != after_name => return Err(c.pos),
+            Some(b';' | b'\r') => continue,
+            Some(_) => return Err(c.pos),
+            None => return Ok(None),
         }
-        c.pos += 1;
         skip_ws(c);
         match c.peek() {
             None => return Ok(None),
             Some(b'"') => {
                 c.pos += 1;
+                let qdtext = |b: u8| b == b'\t' || b == b' ' || (b >= 0x21 && b != 0x7f);
                 loop {
-                    match need!(c, |b: u8| b == b'\t' || b == b' ' || b >= 0x21 && b != 0x7f) {
+                    match need!(c, qdtext) {
                         b'"' => break,
                         b'\\' => {
-                            need!(c, |b: u8| b == b'\t' || b == b' ' || b >= 0x21 && b != 0x7f);
+                            need!(c, qdtext);
                         }
                         _ => {}
                     }
@@ -627,12 +635,13 @@ fn read_extensions(c: &mut Cursor<'_>) -> Read<()> {
                     c.pos += 1;
                 }
             }
-            Some(_) => return Err(()),
+            Some(_) => return Err(c.pos),
         }
     }
 }
 
-/// Compares the decoder, fed `input` whole, with [`model_chunked`].
+/// Compares the decoder, fed `input` whole, with [`model_chunked`]:
+/// the same content and end, or the same offending byte.
 pub fn chunked_differential(input: &[u8]) -> Result<(), String> {
     let max_body = super::invariants::MAX_BODY;
     let mut decoder = server::framing::ChunkedDecoder::new(max_body);
@@ -643,7 +652,7 @@ pub fn chunked_differential(input: &[u8]) -> Result<(), String> {
             consumed: d.consumed,
         },
         Ok(_) => ChunkedModel::Incomplete,
-        Err(_) => ChunkedModel::Invalid,
+        Err(e) => ChunkedModel::Invalid(e.offset()),
     };
     let want = model_chunked(input, max_body);
     if got == want {
