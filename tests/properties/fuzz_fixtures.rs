@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::invariants::{check_chunked, check_connection, check_head, cut_points, Parsed};
-use crate::oracle::{differential, framing_differential};
+use crate::oracle::{chunked_differential, differential, framing_differential};
 
 #[test]
 fn fuzz_fixtures_hold_every_invariant() {
@@ -32,6 +32,7 @@ fn fuzz_fixtures_hold_every_invariant() {
                 "chunked decoder on every byte",
                 check_chunked(bytes).map(|_| ()),
             ),
+            ("chunked grammar on the body", chunked_differential(body)),
             ("connection", check_connection(bytes, &cuts).map(|_| ())),
             ("httparse", differential(bytes).map(|_| ())),
             ("framing", framing_differential(bytes)),

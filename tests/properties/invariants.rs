@@ -34,7 +34,7 @@ pub enum Parsed {
 }
 
 /// An owned copy of a parsed head.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Head {
     /// The method.
     pub method: String,
@@ -48,6 +48,24 @@ pub struct Head {
     pub fields: Vec<(String, Vec<u8>)>,
     /// Where the body starts.
     pub head_len: usize,
+}
+
+impl std::fmt::Debug for Head {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(n, v)| format!("{n}: {}", v.escape_ascii()))
+            .collect();
+        f.debug_struct("Head")
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("form", &self.form)
+            .field("version", &self.version)
+            .field("fields", &fields)
+            .field("head_len", &self.head_len)
+            .finish()
+    }
 }
 
 impl Head {
@@ -348,9 +366,9 @@ pub fn without_continue(stream: &[u8]) -> Vec<u8> {
 ///
 /// Each response's head ends at the first CRLF CRLF after its status line;
 /// its body is as long as its `Content-Length` (every response of this
-/// server has one, except 1xx, 204 and 304, RFC 9110 §8.6), and a response
-/// to HEAD has none: `head_only` says whether the request was HEAD, which
-/// only matters for the first response a HEAD-looking input gets.
+/// server has one, except 1xx, 204 and 304, RFC 9110 §8.6), except that a
+/// response to HEAD has none (RFC 9110 §9.3.2): a length with no room for
+/// it, or followed at once by another status line, is taken as that.
 pub fn statuses(stream: &[u8]) -> Result<Vec<u16>, String> {
     let mut codes = Vec::new();
     let mut rest = stream;

@@ -27,7 +27,7 @@ pub enum Verdict {
 }
 
 /// The parts of a parsed head both parsers report.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Common {
     /// The method.
     pub method: String,
@@ -39,6 +39,23 @@ pub struct Common {
     pub fields: Vec<(String, Vec<u8>)>,
     /// Where the body starts.
     pub head_len: usize,
+}
+
+impl std::fmt::Debug for Common {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(n, v)| format!("{n}: {}", v.escape_ascii()))
+            .collect();
+        f.debug_struct("Common")
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("version", &self.version)
+            .field("fields", &fields)
+            .field("head_len", &self.head_len)
+            .finish()
+    }
 }
 
 /// The reference parser's verdict, and its error when it rejected.
@@ -374,6 +391,275 @@ pub fn framing_differential(input: &[u8]) -> Result<(), String> {
     } else {
         Err(format!(
             "body framing (RFC 9112 §6.3): the server says {got:?}, the RFC says {want:?}"
+        ))
+    }
+}
+
+/// What a chunked body amounts to, as RFC 9112 §7.1 reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChunkedModel {
+    /// The body ends after `consumed` bytes and carries `content`.
+    Done {
+        /// The chunks' data.
+        content: Vec<u8>,
+        /// Bytes up to and including the final CRLF.
+        consumed: usize,
+    },
+    /// Every byte so far fits the grammar; more are needed.
+    Incomplete,
+    /// The byte at this offset does not fit the grammar, or passes a bound.
+    Invalid(usize),
+}
+
+/// Bounds the decoder sets that the grammar does not: they reject bodies
+/// the grammar allows, so the model applies them too, at the byte where
+/// the decoder's count passes them.
+const MODEL_MAX_SIZE_DIGITS: usize = server::framing::chunked::MAX_SIZE_DIGITS;
+const MODEL_MAX_EXTENSION_LEN: usize = server::framing::chunked::MAX_EXTENSION_LEN;
+const MODEL_MAX_TRAILER_LEN: usize = server::framing::chunked::MAX_TRAILER_LEN;
+
+/// RFC 9112 §7.1 as a recursive-descent reading of the whole input, written
+/// from the ABNF rather than from the decoder, as a second opinion on
+/// [`server::framing::ChunkedDecoder`]:
+///
+/// ```text
+/// chunked-body   = *chunk last-chunk trailer-section CRLF
+/// chunk          = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+/// chunk-size     = 1*HEXDIG
+/// last-chunk     = 1*("0") [ chunk-ext ] CRLF
+/// chunk-ext      = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+/// chunk-ext-val  = token / quoted-string
+/// trailer-section = *( field-line CRLF )
+/// field-line     = field-name ":" OWS field-value OWS
+/// ```
+///
+/// The grammar is LL(1), so the first byte with no valid continuation is
+/// where any reader must reject: the model reports that offset.
+pub fn model_chunked(input: &[u8], max_body: u64) -> ChunkedModel {
+    match read_chunked(input, max_body) {
+        Ok(Some((content, consumed))) => ChunkedModel::Done { content, consumed },
+        Ok(None) => ChunkedModel::Incomplete,
+        Err(at) => ChunkedModel::Invalid(at),
+    }
+}
+
+/// `Ok(None)`: ran out of input; `Err(offset)`: that byte does not fit.
+type Read<T> = Result<Option<T>, usize>;
+
+struct Cursor<'a> {
+    input: &'a [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.input.get(self.pos).copied()
+    }
+}
+
+/// Takes one byte that must satisfy the predicate; at the end of the input
+/// returns `Ok(None)`, on any other byte `Err(its offset)`.
+macro_rules! need {
+    ($c:expr, $pred:expr) => {
+        match $c.peek() {
+            None => return Ok(None),
+            Some(b) if $pred(b) => {
+                $c.pos += 1;
+                b
+            }
+            Some(_) => return Err($c.pos),
+        }
+    };
+}
+
+fn is_ws(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+fn is_token(b: u8) -> bool {
+    parse::TOKEN[b as usize]
+}
+
+fn skip_ws(c: &mut Cursor<'_>) {
+    while c.peek().is_some_and(is_ws) {
+        c.pos += 1;
+    }
+}
+
+/// Applies a byte-count bound to a part read from `start`: the decoder
+/// counts the part's bytes and fails at offset `limit_at`, whatever the
+/// byte. `last` is the offset of the last byte it counts, when the part
+/// was read to its end.
+fn bounded<T>(read: Read<T>, c: &Cursor<'_>, last: usize, limit_at: usize) -> Read<T> {
+    match read {
+        Err(at) if at >= limit_at => Err(limit_at),
+        Ok(Some(_)) if last >= limit_at => Err(limit_at),
+        Ok(None) if c.pos > limit_at => Err(limit_at),
+        other => other,
+    }
+}
+
+fn read_chunked(input: &[u8], max_body: u64) -> Read<(Vec<u8>, usize)> {
+    let mut c = Cursor { input, pos: 0 };
+    let mut content = Vec::new();
+    loop {
+        // chunk-size = 1*HEXDIG
+        let start = c.pos;
+        let mut size: u64 = 0;
+        need!(c, |b: u8| b.is_ascii_hexdigit());
+        c.pos = start;
+        while let Some(b) = c.peek().filter(u8::is_ascii_hexdigit) {
+            if c.pos - start == MODEL_MAX_SIZE_DIGITS {
+                return Err(c.pos);
+            }
+            let digit = u64::from((b as char).to_digit(16).unwrap());
+            size = size
+                .checked_mul(16)
+                .and_then(|s| s.checked_add(digit))
+                .ok_or(c.pos)?;
+            c.pos += 1;
+        }
+        // [ chunk-ext ] CRLF. The decoder counts extension bytes from the
+        // one after the first up to the CR, and fails at the count's
+        // MAX_EXTENSION_LEN + 1st byte.
+        let ext_start = c.pos;
+        let read = read_extensions(&mut c);
+        let cr = c.pos.saturating_sub(2);
+        let ext_limit = ext_start + MODEL_MAX_EXTENSION_LEN + 1;
+        if bounded(read, &c, cr, ext_limit)?.is_none() {
+            return Ok(None);
+        }
+        if size == 0 {
+            break;
+        }
+        // RFC 9110 §15.5.14: the decoder refuses, at the LF, a chunk that
+        // would make the content longer than its limit.
+        if (content.len() as u64).saturating_add(size) > max_body {
+            return Err(c.pos - 1);
+        }
+        // chunk-data CRLF
+        let size = size as usize;
+        let Some(data) = input.get(c.pos..c.pos + size) else {
+            return Ok(None);
+        };
+        content.extend_from_slice(data);
+        c.pos += size;
+        need!(c, |b| b == b'\r');
+        need!(c, |b| b == b'\n');
+    }
+    // trailer-section CRLF. The decoder counts every byte of it up to the
+    // final CR, and fails at the MAX_TRAILER_LEN + 1st.
+    let trailer_start = c.pos;
+    let read = read_trailers(&mut c);
+    let cr = c.pos.saturating_sub(2);
+    let limit = trailer_start + MODEL_MAX_TRAILER_LEN;
+    Ok(bounded(read, &c, cr, limit)?.map(|()| (content, c.pos)))
+}
+
+/// `trailer-section CRLF`; `field-line = field-name ":" OWS field-value OWS`.
+fn read_trailers(c: &mut Cursor<'_>) -> Read<()> {
+    loop {
+        if c.peek() == Some(b'\r') {
+            c.pos += 1;
+            need!(c, |b| b == b'\n');
+            return Ok(Some(()));
+        }
+        need!(c, is_token);
+        while c.peek().is_some_and(is_token) {
+            c.pos += 1;
+        }
+        need!(c, |b| b == b':');
+        while c
+            .peek()
+            .is_some_and(|b| is_ws(b) || (0x21..=0x7e).contains(&b) || b >= 0x80)
+        {
+            c.pos += 1;
+        }
+        need!(c, |b| b == b'\r');
+        need!(c, |b| b == b'\n');
+    }
+}
+
+/// `*( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) CRLF`.
+fn read_extensions(c: &mut Cursor<'_>) -> Read<()> {
+    loop {
+        skip_ws(c);
+        match c.peek() {
+            None => return Ok(None),
+            Some(b'\r') => {
+                // No BWS may stand right before the CRLF.
+                if is_ws(c.input[c.pos - 1]) {
+                    return Err(c.pos);
+                }
+                c.pos += 1;
+                need!(c, |b| b == b'\n');
+                return Ok(Some(()));
+            }
+            Some(b';') => c.pos += 1,
+            Some(_) => return Err(c.pos),
+        }
+        skip_ws(c);
+        need!(c, is_token);
+        while c.peek().is_some_and(is_token) {
+            c.pos += 1;
+        }
+        let after_name = c.pos;
+        skip_ws(c);
+        match c.peek() {
+            // No value: what follows is the next ";" or the CRLF, read by
+            // the loop, which also refuses BWS before the CRLF.
+            Some(b'=') => c.pos += 1,
+            Some(b'\r') if c.pos != after_name => return Err(c.pos),
+            Some(b';' | b'\r') => continue,
+            Some(_) => return Err(c.pos),
+            None => return Ok(None),
+        }
+        skip_ws(c);
+        match c.peek() {
+            None => return Ok(None),
+            Some(b'"') => {
+                c.pos += 1;
+                let qdtext = |b: u8| b == b'\t' || b == b' ' || (b >= 0x21 && b != 0x7f);
+                loop {
+                    match need!(c, qdtext) {
+                        b'"' => break,
+                        b'\\' => {
+                            need!(c, qdtext);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Some(b) if is_token(b) => {
+                while c.peek().is_some_and(is_token) {
+                    c.pos += 1;
+                }
+            }
+            Some(_) => return Err(c.pos),
+        }
+    }
+}
+
+/// Compares the decoder, fed `input` whole, with [`model_chunked`]:
+/// the same content and end, or the same offending byte.
+pub fn chunked_differential(input: &[u8]) -> Result<(), String> {
+    let max_body = super::invariants::MAX_BODY;
+    let mut decoder = server::framing::ChunkedDecoder::new(max_body);
+    let mut content = Vec::new();
+    let got = match decoder.decode(input, &mut content) {
+        Ok(d) if d.done => ChunkedModel::Done {
+            content,
+            consumed: d.consumed,
+        },
+        Ok(_) => ChunkedModel::Incomplete,
+        Err(e) => ChunkedModel::Invalid(e.offset()),
+    };
+    let want = model_chunked(input, max_body);
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!(
+            "chunked body (RFC 9112 §7.1): the decoder says {got:?}, the grammar says {want:?}"
         ))
     }
 }

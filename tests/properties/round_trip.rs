@@ -32,12 +32,18 @@ fn check(req: &GeneratedRequest) -> Result<(), TestCaseError> {
     prop_assert_eq!(&head.target, &req.target);
     prop_assert_eq!(head.form, form(req.form));
     prop_assert_eq!(head.version, req.version);
-    let want: Vec<(String, Vec<u8>)> = req
-        .fields
-        .iter()
-        .map(|f| (f.name.clone(), f.value.0.clone()))
-        .collect();
-    prop_assert_eq!(&head.fields, &want);
+    let shown = |fields: &mut dyn Iterator<Item = (&String, &Vec<u8>)>| -> Vec<String> {
+        fields
+            .map(|(n, v)| format!("{n}: {}", v.escape_ascii()))
+            .collect()
+    };
+    let got = shown(&mut head.fields.iter().map(|(n, v)| (n, v)));
+    let want = shown(&mut req.fields.iter().map(|f| (&f.name, &f.value.0)));
+    prop_assert_eq!(
+        got,
+        want,
+        "field names and values, OWS stripped (RFC 9112 §5)"
+    );
     prop_assert_eq!(head.head_len, req.head().len());
 
     let (_, _, framing) = server_framing(&bytes).expect("parsed above");
