@@ -154,11 +154,7 @@ fn check_snapshot(result: &CaseResult) -> Result<(), Failed> {
         settings.bind(|| insta::assert_snapshot!(name.clone(), text));
     }));
     outcome.map_err(|panic| {
-        let why = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
+        let why = harness::snapshot::panic_message(&*panic);
         format!(
             "the MAY case {}/{} changed its outcome: {why}\n{}\n\
              review and accept: cargo insta test --test conformance --review",

@@ -161,11 +161,7 @@ fn check_snapshot(
         settings.bind(|| insta::assert_snapshot!(name.to_owned(), text));
     }));
     outcome.map_err(|panic| {
-        let why = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
+        let why = harness::snapshot::panic_message(&*panic);
         format!(
             "snapshot of {name} does not match: {why}\n\
              review: cargo insta review   ({})",

@@ -387,6 +387,17 @@ fn render_body(out: &mut String, r: &Response<'_>) {
     }
 }
 
+/// The message a panic carried (an insta assertion's diff, say), or an
+/// empty string when it carried something else; for test runners that
+/// catch a failed snapshot assertion and report it as a failed trial.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
