@@ -92,9 +92,9 @@ STAGE=$(mktemp -d "${TMPDIR:-/tmp}/h1check-capture.XXXXXX")
 # Kept when something failed, for its logs.
 trap '[[ ${KEEP_STAGE:-0} == 1 ]] && echo "logs kept in $STAGE/logs" >&2 || rm -rf "$STAGE"' EXIT
 OUT=$STAGE/captures
-mkdir -p "$OUT" "$STAGE/logs" "$STAGE/work/firefox-profile"
+mkdir -p "$OUT" "$STAGE/logs" "$STAGE/scratch/firefox-profile"
 FAILED=()
-BODY=$STAGE/work/body.txt
+BODY=$STAGE/scratch/body.txt
 # A body of about 2 KiB for the upload sessions.
 for i in $(seq 1 64); do printf 'line %04d of the h1check upload body\n' "$i"; done >"$BODY"
 
@@ -150,7 +150,7 @@ session() {
         sleep 0.1
     done
     local rc=0
-    (cd "$STAGE/work" && timeout 120 "$@") >>"$STAGE/logs/$client-$name.client.log" 2>&1 || rc=$?
+    (cd "$STAGE/scratch" && timeout 120 "$@") >>"$STAGE/logs/$client-$name.client.log" 2>&1 || rc=$?
     sleep 1
     kill -INT "$pid" 2>/dev/null || true
     local crc=0
@@ -177,7 +177,7 @@ session chromium "$V_CHROMIUM" reload 3 \
     node "$ROOT/scripts/capture/chromium.js" "$BASE/" --reload
 session chromium "$V_CHROMIUM" dump-dom 1 \
     --note 'chromium --dump-dom: the page and its subresources, no script driving the browser' -- \
-    chromium "${CHROMIUM_FLAGS[@]}" --user-data-dir="$STAGE/work/chromium-profile" --dump-dom "$BASE/"
+    chromium "${CHROMIUM_FLAGS[@]}" --user-data-dir="$STAGE/scratch/chromium-profile" --dump-dom "$BASE/"
 session firefox "$V_FIREFOX" page-and-form 3 \
     --note 'Marionette drives Firefox ESR: it loads the page (the image and favicon follow) and submits the form' -- \
     "$ROOT/$PY" "$ROOT/scripts/capture/firefox.py" "$BASE/"
