@@ -180,6 +180,16 @@ pub struct Expect {
     pub silent: Option<Duration>,
     /// A 1xx the server sends before the final response.
     pub interim: Option<StatusPattern>,
+    /// The HTTP-version of the first final response (`HTTP/1.1`).
+    pub version: Option<String>,
+    /// The first final response carries a `Date` in IMF-fixdate form
+    /// (RFC 9110 §5.6.7).
+    pub date: bool,
+    /// Every complete final response's head keeps the grammar (RFC 9112
+    /// §2.1, §4, §5; see [`crate::wire::head_problem`]) and no bytes came
+    /// that are not part of a response. No answer at all passes: other
+    /// conditions judge whether there must be one.
+    pub well_formed: bool,
 }
 
 impl Expect {
@@ -211,6 +221,15 @@ impl Expect {
         }
         if let Some(d) = self.silent {
             parts.push(format!("silent_ms={}", d.as_millis()));
+        }
+        if let Some(v) = &self.version {
+            parts.push(format!("version={v}"));
+        }
+        if self.date {
+            parts.push("date=imf-fixdate".to_owned());
+        }
+        if self.well_formed {
+            parts.push("well_formed".to_owned());
         }
         match self.connection {
             ConnectionRule::Closed => parts.push("connection=closed".to_owned()),
@@ -402,6 +421,9 @@ struct ExpectFile {
     absent: Vec<String>,
     silent_ms: Option<u64>,
     interim: Option<String>,
+    version: Option<String>,
+    date: Option<String>,
+    well_formed: Option<bool>,
 }
 
 impl ExpectFile {
@@ -462,6 +484,23 @@ impl ExpectFile {
                 return Err(format!("{name:?} is not a field name"));
             }
         }
+        if let Some(v) = &self.version {
+            let b = v.as_bytes();
+            let ok = b.len() == 8
+                && v.starts_with("HTTP/")
+                && b[5].is_ascii_digit()
+                && b[6] == b'.'
+                && b[7].is_ascii_digit();
+            if !ok {
+                return Err(format!("version {v:?} is not HTTP/DIGIT.DIGIT"));
+            }
+        }
+        let date = match self.date.as_deref() {
+            None => false,
+            Some("imf-fixdate") => true,
+            Some(other) => return Err(format!("date {other:?} is not \"imf-fixdate\"")),
+        };
+        let well_formed = self.well_formed.unwrap_or(false);
         let silent = self.silent_ms.map(Duration::from_millis);
         if silent.is_some() {
             let about_responses = status.is_some()
@@ -470,11 +509,15 @@ impl ExpectFile {
                 || self.no_body.is_some()
                 || !self.headers.is_empty()
                 || !self.absent.is_empty()
-                || interim.is_some();
+                || interim.is_some()
+                || self.version.is_some()
+                || date
+                || well_formed;
             if about_responses || connection == ConnectionRule::Closed {
                 return Err(
                     "silent_ms means nothing arrives: it cannot be combined with \
-                     status, sequence, responses, no_body, headers, absent, interim or \
+                     status, sequence, responses, no_body, headers, absent, interim, \
+                     version, date, well_formed or \
                      connection = \"closed\""
                         .into(),
                 );
@@ -495,6 +538,9 @@ impl ExpectFile {
             absent: self.absent,
             silent,
             interim,
+            version: self.version,
+            date,
+            well_formed,
         })
     }
 }

@@ -83,6 +83,8 @@ pub enum Probe {
 pub struct Response {
     /// The status code.
     pub status: u16,
+    /// The head as it came: status-line, field lines, empty line.
+    pub head: Vec<u8>,
     /// Field names in the order they came.
     pub fields: Vec<String>,
     /// Body bytes as framed (chunked framing included).
@@ -249,6 +251,7 @@ fn split(received: &[u8], methods: &[&[u8]], closed: bool) -> Split {
                 }
                 out.finals.push(Response {
                     status: r.status,
+                    head: r.head.to_vec(),
                     fields: field_names(r.head),
                     body_len: r.body.len(),
                     complete,

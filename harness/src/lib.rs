@@ -9,6 +9,7 @@
 //! - [`capture`]: records real clients into fixtures.
 //! - [`case`]: RFC conformance cases loaded from `fixtures/cases/`.
 //! - [`client`]: runs one case over TCP and reads what comes back.
+//! - [`wire`]: status-line, field-line and IMF-fixdate checks of response heads.
 //! - [`verdict`]: PASS / WARN / FAIL / ERROR from what came back.
 //! - [`report`]: terminal, JSON, JUnit and HTML reports.
 //! - [`run`]: the `run` command.
@@ -26,3 +27,4 @@ pub mod run;
 pub mod snapshot;
 pub mod strategies;
 pub mod verdict;
+pub mod wire;

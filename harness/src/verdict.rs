@@ -152,7 +152,30 @@ pub fn check(expect: &Expect, obs: &Observation) -> Result<(), String> {
             return Err(format!("no interim {pattern}"));
         }
     }
-    let needs_first = expect.no_body || !expect.headers.is_empty() || !expect.absent.is_empty();
+    if expect.well_formed {
+        // Whatever came must be responses a sender could have written; no
+        // answer at all is left to the cases about answering.
+        if obs.stray_before > 0 {
+            return Err(format!("{} bytes that start no response", obs.stray_before));
+        }
+        for (i, r) in complete.iter().enumerate() {
+            if let Some(problem) = crate::wire::head_problem(&r.head) {
+                return Err(format!("response {}: {problem}", i + 1));
+            }
+            if r.stray_after > 0 {
+                return Err(format!(
+                    "response {}: followed by {} bytes that are no response",
+                    i + 1,
+                    r.stray_after
+                ));
+            }
+        }
+    }
+    let needs_first = expect.no_body
+        || !expect.headers.is_empty()
+        || !expect.absent.is_empty()
+        || expect.version.is_some()
+        || expect.date;
     if needs_first {
         let Some(r) = first else {
             return Err("no complete response".into());
@@ -168,6 +191,22 @@ pub fn check(expect: &Expect, obs: &Observation) -> Result<(), String> {
         }
         if let Some(h) = expect.absent.iter().find(|h| r.has_field(h)) {
             return Err(format!("a {h} field"));
+        }
+        if let Some(v) = &expect.version {
+            let got = crate::wire::version(&r.head);
+            if &got != v {
+                return Err(format!("version {got}, not {v}"));
+            }
+        }
+        if expect.date {
+            match crate::wire::field(&r.head, "Date") {
+                None => return Err("no Date field".into()),
+                Some(value) => {
+                    if let Some(problem) = crate::wire::imf_fixdate_problem(value) {
+                        return Err(format!("Date {problem}"));
+                    }
+                }
+            }
         }
     }
     match expect.connection {

@@ -216,6 +216,7 @@ fn status_patterns_match_codes_and_classes() {
 fn response(status: u16) -> Response {
     Response {
         status,
+        head: format!("HTTP/1.1 {status} X\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\nContent-Length: 0\r\n\r\n").into_bytes(),
         fields: vec!["Date".into(), "Content-Length".into()],
         body_len: 0,
         complete: true,
@@ -469,4 +470,74 @@ fn selectors_match_sections_by_prefix_and_ids_by_glob_or_substring() {
         levels: vec![Level::May],
         ..Selection::default()
     }));
+}
+
+#[test]
+fn version_date_and_grammar_of_responses_are_checked() {
+    let text = GOOD.replace(
+        "status = \"400\"",
+        "status = \"2xx\"\nversion = \"HTTP/1.1\"\ndate = \"imf-fixdate\"\nwell_formed = true",
+    );
+    let case = parse(&text).unwrap();
+    assert_eq!(
+        case.expects[0].summary(),
+        "status=2xx version=HTTP/1.1 date=imf-fixdate well_formed"
+    );
+    let good = observed(&[200], false);
+    assert_eq!(judge(&case, &good).outcome, Outcome::Pass);
+    let with_head = |head: &str| {
+        let mut obs = observed(&[200], false);
+        obs.responses[0].head = head.as_bytes().to_vec();
+        judge(&case, &obs)
+    };
+    let v = with_head("HTTP/1.0 200 OK\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\n\r\n");
+    assert!(
+        v.reason.contains("version HTTP/1.0, not HTTP/1.1"),
+        "{}",
+        v.reason
+    );
+    let v = with_head("HTTP/1.1 200 OK\r\nDate: Thursday, 01-Jan-26 00:00:00 GMT\r\n\r\n");
+    assert!(v.reason.contains("Date \"Thursday"), "{}", v.reason);
+    let v = with_head("HTTP/1.1 200 OK\r\n\r\n");
+    assert!(v.reason.contains("no Date field"), "{}", v.reason);
+    let v = with_head("HTTP/1.1 200 OK\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\n\r\n");
+    assert!(
+        v.reason.contains("response 1: line 1 ends in a bare LF"),
+        "{}",
+        v.reason
+    );
+    assert_eq!(v.outcome, Outcome::Fail);
+}
+
+#[test]
+fn version_and_date_values_are_checked_when_loading() {
+    let bad_version = GOOD.replace("status = \"400\"", "version = \"HTTP/1.10\"");
+    assert!(rejection(&bad_version).contains("is not HTTP/DIGIT.DIGIT"));
+    let bad_date = GOOD.replace("status = \"400\"", "date = \"rfc850\"");
+    assert!(rejection(&bad_date).contains("is not \"imf-fixdate\""));
+    let silent = GOOD.replace("status = \"400\"", "silent_ms = 100\nwell_formed = true");
+    assert!(rejection(&silent).contains("cannot be combined"));
+}
+
+#[test]
+fn well_formed_refuses_bytes_that_are_no_response() {
+    let text = GOOD.replace("status = \"400\"", "well_formed = true");
+    let case = parse(&text).unwrap();
+    let mut obs = observed(&[], true);
+    assert_eq!(
+        judge(&case, &obs).outcome,
+        Outcome::Pass,
+        "no answer is judged elsewhere"
+    );
+    obs.stray_before = 3;
+    let v = judge(&case, &obs);
+    assert!(
+        v.reason.contains("3 bytes that start no response"),
+        "{}",
+        v.reason
+    );
+    let mut obs = observed(&[200], false);
+    obs.responses[0].stray_after = 5;
+    let v = judge(&case, &obs);
+    assert!(v.reason.contains("followed by 5 bytes"), "{}", v.reason);
 }
