@@ -193,6 +193,14 @@ Q = {
     "list elements: enough to handle common mistakes by senders that merge "
     "values, but not so much that they could be used as a denial-of-service "
     "mechanism.",
+    # RFC 9110 §2.2, §5.6.7, §6.2: what a server writes
+    "sender-grammar": "A sender MUST NOT generate protocol elements that do not match "
+    "the grammar defined by the corresponding ABNF rules.",
+    "imf-fixdate": "When a sender generates a field that contains one or more timestamps "
+    "defined as HTTP-date, the sender MUST generate those timestamps in the IMF-fixdate format.",
+    "response-version": "A server SHOULD send a response version equal to the highest "
+    "version to which the server is conformant that has a major version less than or "
+    "equal to the one received in the request.",
     "date": "An origin server with a clock (as defined in Section 5.6.7) MUST "
     "generate a Date header field in all 2xx (Successful), 3xx (Redirection), and "
     "4xx (Client Error) responses, and MAY generate a Date header field in 1xx "
@@ -1931,6 +1939,48 @@ def responses():
              f"{desc[0].upper()}{desc[1:]} is delimited by Content-Length or chunked, not by closing",
              send=req, expect=[ok(status="1xx|2xx|3xx|4xx|5xx", headers=["Content-Length"]),
                                ok(status="1xx|2xx|3xx|4xx|5xx", headers=["Transfer-Encoding"])])
+    # Every response head keeps the grammar: status-line (RFC 9112 §4),
+    # field lines (§5), CRLF line ends (§2.1, no bare CR §2.2).
+    for id, req, desc in [
+        ("grammar-200", GET, "a 200"),
+        ("grammar-404", b"GET /missing HTTP/1.1\r\n" + H + b"\r\n", "a 404"),
+        ("grammar-400", b"GET / HTTP/1.1\r\n\r\n", "a 400 for a missing Host"),
+        ("grammar-400-parse", b"GET / HTTP/1.1\r\n" + H + b"X(Y): 1\r\n\r\n", "a 400 for a malformed head"),
+        ("grammar-405", b"DELETE / HTTP/1.1\r\n" + H + b"\r\n", "an answer to DELETE /"),
+        ("grammar-501", b"BREW / HTTP/1.1\r\n" + H + b"\r\n", "an answer to an unknown method"),
+        ("grammar-505", b"GET / HTTP/2.0\r\n" + H + b"\r\n", "an answer to HTTP/2.0"),
+        ("grammar-304", b"GET / HTTP/1.1\r\n" + H + b"If-None-Match: *\r\n\r\n", "a 304"),
+        ("grammar-head", b"HEAD / HTTP/1.1\r\n" + H + b"\r\n", "a response to HEAD"),
+        ("grammar-options", b"OPTIONS * HTTP/1.1\r\n" + H + b"\r\n", "a response to OPTIONS *"),
+        ("grammar-http10", b"GET / HTTP/1.0\r\n\r\n", "a response to HTTP/1.0"),
+        ("grammar-pipelined", GET + b"GET /missing HTTP/1.1\r\n" + H + b"\r\n" + FOLLOW,
+         "every one of three pipelined responses"),
+    ]:
+        case(cat, id, "9110/2.2", "MUST", "sender-grammar",
+             f"The head of {desc} keeps the status-line and field-line grammar, CRLF line ends",
+             send=req, expect=[ok(well_formed=True)])
+    for id, req, desc in [
+        ("date-imf-fixdate-200", GET, "a 200"),
+        ("date-imf-fixdate-404", b"GET /missing HTTP/1.1\r\n" + H + b"\r\n", "a 404"),
+        ("date-imf-fixdate-400", b"GET / HTTP/1.1\r\n\r\n", "a 400 for a missing Host"),
+        ("date-imf-fixdate-304", b"GET / HTTP/1.1\r\n" + H + b"If-None-Match: *\r\n\r\n", "a 304"),
+        ("date-imf-fixdate-head", b"HEAD / HTTP/1.1\r\n" + H + b"\r\n", "a response to HEAD"),
+    ]:
+        case(cat, id, "9110/5.6.7", "MUST", "imf-fixdate",
+             f"The Date of {desc} is an IMF-fixdate (Sun, 06 Nov 1994 08:49:37 GMT), its day-name right",
+             send=req, expect=[ok(date="imf-fixdate"),
+                               ok(absent=["Date"], profile="sends no Date (judged by the date-* cases)")])
+    for id, req, desc, lenient in [
+        ("response-version-http11", GET, "HTTP/1.1", None),
+        ("response-version-http10", b"GET / HTTP/1.0\r\n\r\n", "HTTP/1.0",
+         "answers an HTTP/1.0 request with HTTP/1.0"),
+        ("response-version-http12", b"GET / HTTP/1.2\r\n" + H + b"\r\n", "HTTP/1.2",
+         None),
+    ]:
+        extra = [warn(lenient, version="HTTP/1.0")] if lenient else []
+        case(cat, id, "9110/6.2", "SHOULD", "response-version",
+             f"A request in {desc} is answered in HTTP/1.1",
+             send=req, expect=[ok(version="HTTP/1.1"), *extra])
     case(cat, "head-no-body-404", "9110/9.3.2", "MUST", "head", "HEAD of a missing resource then GET: no content leaks",
          send=b"HEAD /missing HTTP/1.1\r\n" + H + b"\r\n" + FOLLOW, expect=[ok(sequence=["404", "200"])])
     case(cat, "error-delimited", "9112/9.3", "MUST", "read-body",
@@ -1975,7 +2025,7 @@ def render(c: dict) -> str:
             lines.append("")
     lines.append("")
     order = ["verdict", "profile", "status", "sequence", "responses", "connection", "no_body",
-             "headers", "absent", "silent_ms", "interim"]
+             "headers", "absent", "silent_ms", "interim", "version", "date", "well_formed"]
     for e in c["expect"]:
         assert set(e) <= set(order), e
         lines.append("[[expect]]")
@@ -2025,7 +2075,7 @@ def validate(path: pathlib.Path, c: dict | None = None) -> dict:
         want = c["send"] if c["send"] is not None else b"".join(x for _, x in c["writes"])
         assert sent == want, f"{where}: bytes do not round-trip"
     keys = {"status", "connection", "verdict", "profile", "responses", "sequence", "no_body",
-            "headers", "absent", "silent_ms", "interim"}
+            "headers", "absent", "silent_ms", "interim", "version", "date", "well_formed"}
     assert d["expect"], where
     for e in d["expect"]:
         assert set(e) <= keys, f"{where}: unknown expect keys {set(e) - keys}"
