@@ -52,11 +52,7 @@ pub struct Head {
 
 impl std::fmt::Debug for Head {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let fields: Vec<String> = self
-            .fields
-            .iter()
-            .map(|(n, v)| format!("{n}: {}", v.escape_ascii()))
-            .collect();
+        let fields = fields_text(&self.fields);
         f.debug_struct("Head")
             .field("method", &self.method)
             .field("target", &self.target)
@@ -66,6 +62,14 @@ impl std::fmt::Debug for Head {
             .field("head_len", &self.head_len)
             .finish()
     }
+}
+
+/// Field lines as `name: value`, the value escaped, for failure messages.
+pub fn fields_text(fields: &[(String, Vec<u8>)]) -> Vec<String> {
+    fields
+        .iter()
+        .map(|(n, v)| format!("{n}: {}", v.escape_ascii()))
+        .collect()
 }
 
 impl Head {

@@ -43,11 +43,7 @@ pub struct Common {
 
 impl std::fmt::Debug for Common {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let fields: Vec<String> = self
-            .fields
-            .iter()
-            .map(|(n, v)| format!("{n}: {}", v.escape_ascii()))
-            .collect();
+        let fields = crate::invariants::fields_text(&self.fields);
         f.debug_struct("Common")
             .field("method", &self.method)
             .field("target", &self.target)
