@@ -38,8 +38,7 @@ fn main() -> ExitCode {
             })
             .collect(),
         Err(errors) => {
-            let message: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            let message = format!("loading cases:\n{}", message.join("\n"));
+            let message = format!("loading cases:\n{}", harness::case::describe(&errors));
             vec![Trial::test(
                 "conformance::load",
                 move || Err(message.into()),

@@ -627,6 +627,11 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Every error of a failed [`load_all`], one per line, each naming its file.
+pub fn describe(errors: &[Error]) -> String {
+    errors.iter().map(|e| format!("{e}\n")).collect()
+}
+
 /// Loads every `*.toml` under `root` (recursively) as a case, sorted by
 /// category then id. All problems are returned, not just the first.
 pub fn load_all(root: &Path) -> Result<Vec<Case>, Vec<Error>> {

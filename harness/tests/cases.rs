@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use harness::case::{load_all, Case, ErrorKind, Level, StatusPattern};
+use harness::case::{describe, load_all, Case, ErrorKind, Level, StatusPattern};
 use harness::client::{request_methods, Closed, Observation, Probe, Response};
 use harness::report::{CaseResult, Report};
 use harness::run::{
@@ -190,15 +190,7 @@ fn load_all_reports_every_bad_file_and_duplicate_ids() {
 #[test]
 fn the_workspace_cases_all_load() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cases");
-    let cases = load_all(&root).unwrap_or_else(|errors| {
-        panic!(
-            "{}",
-            errors
-                .iter()
-                .map(|e| e.to_string() + "\n")
-                .collect::<String>()
-        )
-    });
+    let cases = load_all(&root).unwrap_or_else(|errors| panic!("{}", describe(&errors)));
     assert!(!cases.is_empty());
 }
 

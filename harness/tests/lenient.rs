@@ -15,7 +15,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
-use harness::case::load_all;
+use harness::case::{describe, load_all};
 use harness::client::Options;
 use harness::run::run_all;
 use harness::verdict::Outcome;
@@ -101,15 +101,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[test]
 fn naive_server_fails_the_cases_it_gets_wrong_and_only_those() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cases");
-    let cases = load_all(&root).unwrap_or_else(|errors| {
-        panic!(
-            "{}",
-            errors
-                .iter()
-                .map(|e| e.to_string() + "\n")
-                .collect::<String>()
-        )
-    });
+    let cases = load_all(&root).unwrap_or_else(|errors| panic!("{}", describe(&errors)));
     let expected = [
         ("space-before-colon-rejected", Outcome::Fail),
         ("obs-fold-connection-close", Outcome::Fail),
