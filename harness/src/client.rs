@@ -17,7 +17,8 @@
 //!    connection open, a close proves it closed. When fewer answers than
 //!    request lines had come before the probe, it reads for one more
 //!    [`SETTLE`] after the probe's apparent answer, so that a late answer to
-//!    the case is not taken for the probe's.
+//!    the case is not taken for the probe's; and an apparent answer that is
+//!    not 2xx and is followed by a close within [`SETTLE`] is the case's.
 //!
 //! Every read has a timeout and the whole case a deadline ([`Options`]), so
 //! a server that hangs costs the time bound, never the run. Responses are
@@ -456,10 +457,25 @@ pub fn run_case(addr: SocketAddr, case: &Case, options: &Options) -> Observation
                         let s = split(&c.received, &methods, false);
                         s.at_boundary && s.finals.len() > requests
                     });
-                    answered = conn.closed.is_none() || {
-                        let s = split(&conn.received, &methods, true);
-                        s.finals.len() > requests
-                    };
+                    // A close now means what it means before: the last
+                    // answer was the case's (a server that answers bytes
+                    // the request lines did not count, then closes).
+                    answered = conn.closed.is_none();
+                }
+                // `GET /` that is not answered with 2xx may not have been
+                // answered at all: the response could be the case's, to
+                // bytes no request line counted (a server that reads the
+                // rest of a smuggled body as a request, answers 400 and
+                // closes). If the connection closes within a settling
+                // time, that is what happened.
+                let last = split(&conn.received, &methods, false)
+                    .finals
+                    .last()
+                    .map(|r| r.status);
+                if answered && !last.is_some_and(|s| (200..300).contains(&s)) {
+                    let settle = deadline.min(Instant::now() + SETTLE.min(options.timeout));
+                    conn.read_for(settle);
+                    answered = conn.closed.is_none();
                 }
                 probe = Some(if answered {
                     let s = split(&conn.received, &methods, false);

@@ -209,6 +209,29 @@ fn an_answer_later_than_the_settling_time_is_not_taken_for_the_probes() {
 }
 
 #[test]
+fn an_answer_followed_by_a_close_is_not_taken_for_the_probes() {
+    // The trailing bytes hold no request line, yet the server answers them
+    // (400) and closes, after the probe went out: that 400 is the case's.
+    let addr = scripted(|n| match n {
+        0 => Act::Write(vec![b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]),
+        _ => {
+            std::thread::sleep(Duration::from_millis(150));
+            Act::WriteClose(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        }
+    });
+    let send = format!("{GET}0\\r\\n\\r\\n");
+    let c = case(
+        &send,
+        "sequence = [\"200\", \"400\"]\nconnection = \"closed\"",
+    );
+    let obs = run_case(addr, &c, &options());
+    let statuses: Vec<u16> = obs.responses.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 400], "{}", obs.summary());
+    assert_eq!(obs.probe, Some(Probe::Unanswered));
+    assert_eq!(judge(&c, &obs).outcome, Outcome::Pass, "{}", obs.summary());
+}
+
+#[test]
 fn a_server_that_never_answers_costs_the_time_bound_only() {
     let addr = scripted(|_| Act::Nothing);
     let c = case(GET, "status = \"200\"");
