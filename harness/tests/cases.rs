@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use harness::case::{describe, load_all, Case, ErrorKind, Level, StatusPattern};
-use harness::client::{request_methods, Closed, Observation, Probe, Response};
+use harness::client::{request_methods, Closed, Observation, Probe, ReceivedResponse as Response};
 use harness::report::{CaseResult, Report};
 use harness::run::{
     check_baseline, id_matches, read_baseline, section_matches, write_baseline_text, Selection,
