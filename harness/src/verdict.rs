@@ -7,9 +7,10 @@
 //! saying what the server did instead. ERROR means the harness could not
 //! judge: the server was unreachable.
 use std::fmt;
+use std::time::Duration;
 
 use crate::case::{Case, ConnectionRule, Expect, Given, Level};
-use crate::client::Observation;
+use crate::client::{Observation, ReceivedResponse};
 
 /// The result of one case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,29 +104,50 @@ pub fn judge(case: &Case, obs: &Observation) -> Verdict {
 }
 
 /// Whether every condition of `expect` holds for `obs`; if not, the first
-/// that does not, in words.
+/// that does not, in words. The conditions are checked group by group, in
+/// this order: the silent window (which, when set, decides alone), the
+/// statuses, the interim responses, the grammar of what came, the first
+/// response's content and fields, the connection.
 pub fn check(expect: &Expect, obs: &Observation) -> Result<(), String> {
     if let Some(window) = expect.silent {
-        return match obs.silent {
-            Some(d) if d >= window => match expect.connection {
-                ConnectionRule::Closed => Err("the connection stayed open".into()),
-                _ => Ok(()),
-            },
-            _ if obs.closed.is_some() && obs.received.is_empty() => Err(format!(
-                "the connection closed within {} ms",
-                window.as_millis()
-            )),
-            _ => Err(format!(
-                "{} bytes arrived within {} ms",
-                obs.received.len(),
-                window.as_millis()
-            )),
-        };
+        return check_silence(window, expect.connection, obs);
     }
-    let complete: Vec<_> = obs.complete().collect();
-    let first = complete.first();
+    let complete: Vec<&ReceivedResponse> = obs.complete().collect();
+    check_statuses(expect, &complete)?;
+    check_interim(expect, obs)?;
+    if expect.well_formed {
+        check_well_formed(obs, &complete)?;
+    }
+    check_first_response(expect, complete.first().copied())?;
+    check_connection(expect.connection, obs)
+}
+
+/// `silent_ms`: nothing arrived for `window` and the connection stayed
+/// open (or, with `connection = "closed"`, that is a miss).
+fn check_silence(window: Duration, rule: ConnectionRule, obs: &Observation) -> Result<(), String> {
+    match obs.silent {
+        Some(d) if d >= window => match rule {
+            ConnectionRule::Closed => Err("the connection stayed open".into()),
+            _ => Ok(()),
+        },
+        _ if obs.closed.is_some() && obs.received.is_empty() => Err(format!(
+            "the connection closed within {} ms",
+            window.as_millis()
+        )),
+        _ => Err(format!(
+            "{} bytes arrived within {} ms",
+            obs.received.len(),
+            window.as_millis()
+        )),
+    }
+}
+
+/// `status` (of the first complete final response), `sequence` (every
+/// complete final response's status, in order) and `responses` (their
+/// number).
+fn check_statuses(expect: &Expect, complete: &[&ReceivedResponse]) -> Result<(), String> {
     if let Some(pattern) = &expect.status {
-        match first {
+        match complete.first() {
             None => return Err("no complete response".into()),
             Some(r) if !pattern.matches(r.status) => {
                 return Err(format!("status {} is not {pattern}", r.status))
@@ -147,69 +169,89 @@ pub fn check(expect: &Expect, obs: &Observation) -> Result<(), String> {
             return Err(format!("{} complete responses, not {n}", complete.len()));
         }
     }
-    if let Some(pattern) = &expect.interim {
-        if !obs.interim.iter().any(|s| pattern.matches(*s)) {
-            return Err(format!("no interim {pattern}"));
+    Ok(())
+}
+
+/// `interim`: some 1xx response matched the pattern.
+fn check_interim(expect: &Expect, obs: &Observation) -> Result<(), String> {
+    match &expect.interim {
+        Some(pattern) if !obs.interim.iter().any(|s| pattern.matches(*s)) => {
+            Err(format!("no interim {pattern}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `well_formed`: whatever came must be responses a sender could have
+/// written; no answer at all is left to the cases about answering.
+fn check_well_formed(obs: &Observation, complete: &[&ReceivedResponse]) -> Result<(), String> {
+    if obs.stray_before > 0 {
+        return Err(format!("{} bytes that start no response", obs.stray_before));
+    }
+    for (i, r) in complete.iter().enumerate() {
+        if let Some(problem) = crate::wire::head_problem(&r.head) {
+            return Err(format!("response {}: {problem}", i + 1));
+        }
+        if r.stray_after > 0 {
+            return Err(format!(
+                "response {}: followed by {} bytes that are no response",
+                i + 1,
+                r.stray_after
+            ));
         }
     }
-    if expect.well_formed {
-        // Whatever came must be responses a sender could have written; no
-        // answer at all is left to the cases about answering.
-        if obs.stray_before > 0 {
-            return Err(format!("{} bytes that start no response", obs.stray_before));
-        }
-        for (i, r) in complete.iter().enumerate() {
-            if let Some(problem) = crate::wire::head_problem(&r.head) {
-                return Err(format!("response {}: {problem}", i + 1));
-            }
-            if r.stray_after > 0 {
-                return Err(format!(
-                    "response {}: followed by {} bytes that are no response",
-                    i + 1,
-                    r.stray_after
-                ));
-            }
-        }
-    }
+    Ok(())
+}
+
+/// `no_body`, `headers`, `absent`, `version` and `date`: conditions on the
+/// first complete final response, which must then exist.
+fn check_first_response(expect: &Expect, first: Option<&ReceivedResponse>) -> Result<(), String> {
     let needs_first = expect.no_body
         || !expect.headers.is_empty()
         || !expect.absent.is_empty()
         || expect.version.is_some()
         || expect.date;
-    if needs_first {
-        let Some(r) = first else {
-            return Err("no complete response".into());
-        };
-        if expect.no_body && (r.body_len > 0 || r.stray_after > 0) {
-            return Err(format!(
-                "the response carried {} body bytes",
-                r.body_len + r.stray_after
-            ));
+    if !needs_first {
+        return Ok(());
+    }
+    let Some(r) = first else {
+        return Err("no complete response".into());
+    };
+    if expect.no_body && (r.body_len > 0 || r.stray_after > 0) {
+        return Err(format!(
+            "the response carried {} body bytes",
+            r.body_len + r.stray_after
+        ));
+    }
+    if let Some(h) = expect.headers.iter().find(|h| !r.has_field(h)) {
+        return Err(format!("no {h} field"));
+    }
+    if let Some(h) = expect.absent.iter().find(|h| r.has_field(h)) {
+        return Err(format!("a {h} field"));
+    }
+    if let Some(v) = &expect.version {
+        let got = crate::wire::version(&r.head);
+        if &got != v {
+            return Err(format!("version {got}, not {v}"));
         }
-        if let Some(h) = expect.headers.iter().find(|h| !r.has_field(h)) {
-            return Err(format!("no {h} field"));
-        }
-        if let Some(h) = expect.absent.iter().find(|h| r.has_field(h)) {
-            return Err(format!("a {h} field"));
-        }
-        if let Some(v) = &expect.version {
-            let got = crate::wire::version(&r.head);
-            if &got != v {
-                return Err(format!("version {got}, not {v}"));
-            }
-        }
-        if expect.date {
-            match crate::wire::field(&r.head, "Date") {
-                None => return Err("no Date field".into()),
-                Some(value) => {
-                    if let Some(problem) = crate::wire::imf_fixdate_problem(value) {
-                        return Err(format!("Date {problem}"));
-                    }
+    }
+    if expect.date {
+        match crate::wire::field(&r.head, "Date") {
+            None => return Err("no Date field".into()),
+            Some(value) => {
+                if let Some(problem) = crate::wire::imf_fixdate_problem(value) {
+                    return Err(format!("Date {problem}"));
                 }
             }
         }
     }
-    match expect.connection {
+    Ok(())
+}
+
+/// `connection`: closed (EOF or reset, before the probe was answered), or
+/// open (the probe was answered).
+fn check_connection(rule: ConnectionRule, obs: &Observation) -> Result<(), String> {
+    match rule {
         ConnectionRule::Closed if obs.closed.is_none() => Err("the connection stayed open".into()),
         ConnectionRule::Open if !obs.stayed_open() => Err(format!(
             "the connection did not stay open ({})",
