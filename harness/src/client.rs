@@ -38,8 +38,10 @@
 //!    whatever came answers the case.
 //!
 //! A case whose requests ask the server to close (`Connection: close`,
-//! HTTP/1.0, both Content-Length and Transfer-Encoding) is not probed: the
-//! client reads until the close or the time bound.
+//! HTTP/1.0, both Content-Length and Transfer-Encoding) is probed only if
+//! the connection is still open after the time bound: the client first
+//! reads to the close, so a server that honours the close is never sent a
+//! request it could answer.
 //!
 //! Responses are framed as a client frames them (RFC 9112 §6.3), by
 //! [`crate::http::split_responses`]; 1xx responses are kept apart as
@@ -417,11 +419,12 @@ pub fn run_case_in(
     let silent = await_silence(&mut conn, case, &mut obs);
     if !silent {
         let answered = await_answers(&mut conn, &framing, options, &mut obs);
-        if answered && !framing.closes() {
+        // A case that asks the server to close gives it the time bound to
+        // do so; only a connection still open then is probed.
+        let open = answered
+            && (!framing.closes() || conn.read_until(Instant::now() + options.timeout, |_| false));
+        if open {
             obs.probe = Some(probe(&mut conn, options, &mut obs));
-        } else if answered {
-            // The case asked the server to close: read to the close.
-            obs.timed_out |= conn.read_until(Instant::now() + options.timeout, |_| false);
         }
     }
     let _ = conn.stream.shutdown(Shutdown::Both);
