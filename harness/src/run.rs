@@ -398,6 +398,13 @@ pub fn main(args: &[String]) -> ExitCode {
     let start = Instant::now();
     let outcome = run_cases(addr, &cases, &options, jobs, &|_, _| {});
     let down_after = outcome.down_after.clone();
+    if outcome.retries > 0 {
+        eprintln!(
+            "note: {} attempt(s) were turned away (refused, slow to connect, or reset before \
+             any answer) and run again at a lower pace",
+            outcome.retries
+        );
+    }
     let results = results_of(&cases, outcome);
     let report = Report {
         target,
