@@ -421,3 +421,48 @@ fn stray_bytes_then_a_late_close_are_read_to_the_close() {
         assert_eq!(judge(&c, &obs).outcome, Outcome::Pass, "{}", obs.summary());
     }
 }
+
+/// A server that resets a connection (closes it with the request unread)
+/// when `reset(k)` holds for the `k`-th connection, and otherwise answers
+/// every request `204` (closing after `Connection: close`).
+fn resetting(reset: fn(usize) -> bool) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for (k, stream) in listener.incoming().flatten().enumerate() {
+            if reset(k) {
+                // Wait for the request, then close without reading it:
+                // the kernel answers with a reset.
+                let mut byte = [0u8; 1];
+                let _ = stream.peek(&mut byte);
+                drop(stream);
+            } else {
+                std::thread::spawn(move || serve(stream, |_| Act::Write(vec![NO_CONTENT])));
+            }
+        }
+    });
+    addr
+}
+
+/// A connection reset before any answer is run again, and the case is
+/// judged on the attempt that was served; a server that resets every
+/// connection, even alone, is judged for it (FAIL), not excused as ERROR.
+#[test]
+fn a_reset_before_any_answer_is_run_again() {
+    use harness::schedule::{run_cases, ATTEMPTS};
+    let c = case(GET, "status = \"204\"\nconnection = \"open\"");
+    let cases = [c.clone()];
+    let first_reset = resetting(|k| k == 0);
+    let run = run_cases(first_reset, &cases, &options(), 4, &|_, _| {});
+    let obs = &run.observations[0];
+    assert_eq!(run.retries, 1);
+    assert_eq!(obs.turned_away, None);
+    assert_eq!(judge(&c, obs).outcome, Outcome::Pass, "{}", obs.summary());
+
+    let always = resetting(|_| true);
+    let run = run_cases(always, &cases, &options(), 4, &|_, _| {});
+    let obs = &run.observations[0];
+    assert_eq!(run.retries, ATTEMPTS - 1);
+    assert_eq!(obs.closed, Some(Closed::Reset), "{}", obs.summary());
+    assert_eq!(judge(&c, obs).outcome, Outcome::Fail, "{}", obs.summary());
+}
