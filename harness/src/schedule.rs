@@ -8,9 +8,14 @@
 //! attempt tells nothing about the server, and must not be judged.
 //!
 //! So a [`Pacer`] bounds the connections the server has not yet shown it
-//! accepted (no byte back and no close yet: [`Slot`]). The bound starts at
-//! [`Pacer::START`], below the shortest backlog in common use, and grows by
-//! one after a run of clean connections, up to the `-j` limit; an attempt
+//! accepted ([`Slot`]): no byte back and no close yet, on it or on any
+//! connection made after it (an accept queue is first in, first out). The
+//! bound starts at [`Pacer::START`], below the shortest backlog in common
+//! use, and grows by one after a run of clean connections, up to the `-j`
+//! limit. A case that states a time window (a pause, a silent window)
+//! connects only under [`Pacer::START`] whatever the bound ([`Room`]), so
+//! its bytes never reach the server a second late and its window means
+//! what it says. An attempt
 //! turned away (refused, slow to connect, reset with nothing back:
 //! [`crate::client::TurnedAway`]) halves it. [`run_cases`] runs such an
 //! attempt again, up to [`ATTEMPTS`] times, the last time alone; an attempt
@@ -21,6 +26,7 @@
 //! When the target refuses [`DOWN_AFTER`] cases in a row after their
 //! attempts, it is taken as down: the cases not yet run are ERROR without
 //! connecting, and [`RunOutcome::down_after`] says where it stopped.
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -52,18 +58,35 @@ struct PacerState {
     limit: usize,
     /// What the limit may grow to.
     max: usize,
-    /// Unconfirmed connections now.
-    unconfirmed: usize,
+    /// The unconfirmed connections, by the order they were made.
+    pending: BTreeSet<u64>,
+    /// The number the next slot gets.
+    next: u64,
     /// Clean confirmations since the limit last changed.
     clean: usize,
     /// A slot is held alone: nobody else may connect.
     alone: bool,
+    /// Slots waiting for a strict bound: others wait behind them.
+    strict_waiting: usize,
+}
+
+/// How a slot waits for room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Room {
+    /// Under the bound now (which grows).
+    Bound,
+    /// Under [`Pacer::START`], whatever the bound: for a case that states a
+    /// time window (a pause, a silent window), whose connection must reach
+    /// the server's accept queue at once, never a second late.
+    Strict,
+    /// With no other connection unconfirmed, and none made meanwhile.
+    Alone,
 }
 
 impl Pacer {
-    /// The first bound: below the backlog of 5 that Python's
-    /// `socketserver` listens with, so no accept queue in common use
-    /// overflows before the pacer learns anything.
+    /// The first bound, and the strict one: below the backlog of 5 that
+    /// Python's `socketserver` listens with (Linux queues backlog + 1), so
+    /// no accept queue in common use overflows on the pacer's account.
     pub const START: usize = 4;
 
     /// A pacer whose bound starts at [`Pacer::START`] (or `max`, if lower)
@@ -74,9 +97,11 @@ impl Pacer {
             state: Mutex::new(PacerState {
                 limit: Self::START.min(max),
                 max,
-                unconfirmed: 0,
+                pending: BTreeSet::new(),
+                next: 0,
                 clean: 0,
                 alone: false,
+                strict_waiting: 0,
             }),
             changed: Condvar::new(),
         }
@@ -88,29 +113,46 @@ impl Pacer {
 
     /// Waits for room for one more unconfirmed connection.
     pub fn acquire(&self) -> Slot<'_> {
-        let mut s = self.lock();
-        while s.alone || s.unconfirmed >= s.limit {
-            s = self.changed.wait(s).unwrap_or_else(|e| e.into_inner());
-        }
-        s.unconfirmed += 1;
-        Slot {
-            pacer: self,
-            alone: false,
-        }
+        self.acquire_for(Room::Bound)
     }
 
     /// Waits until no other connection is unconfirmed, and keeps others
     /// from connecting until the slot is confirmed or dropped.
     pub fn acquire_alone(&self) -> Slot<'_> {
+        self.acquire_for(Room::Alone)
+    }
+
+    /// Waits for room of the given kind.
+    pub fn acquire_for(&self, room: Room) -> Slot<'_> {
         let mut s = self.lock();
-        while s.alone || s.unconfirmed > 0 {
+        if room == Room::Strict {
+            s.strict_waiting += 1;
+        }
+        loop {
+            let fits = !s.alone
+                && match room {
+                    Room::Bound => s.strict_waiting == 0 && s.pending.len() < s.limit,
+                    Room::Strict => s.pending.len() < Self::START.min(s.limit),
+                    Room::Alone => s.pending.is_empty(),
+                };
+            if fits {
+                break;
+            }
             s = self.changed.wait(s).unwrap_or_else(|e| e.into_inner());
         }
-        s.unconfirmed += 1;
-        s.alone = true;
+        if room == Room::Strict {
+            s.strict_waiting -= 1;
+        }
+        let seq = s.next;
+        s.next += 1;
+        s.pending.insert(seq);
+        s.alone = room == Room::Alone;
+        drop(s);
+        self.changed.notify_all();
         Slot {
             pacer: self,
-            alone: true,
+            seq,
+            alone: room == Room::Alone,
         }
     }
 
@@ -126,19 +168,31 @@ impl Pacer {
         self.lock().limit
     }
 
-    fn release(&self, alone: bool, clean: bool) {
+    /// Unconfirmed connections now.
+    pub fn unconfirmed(&self) -> usize {
+        self.lock().pending.len()
+    }
+
+    fn release(&self, seq: u64, alone: bool, clean: bool) {
         let mut s = self.lock();
-        s.unconfirmed -= 1;
-        if alone {
-            s.alone = false;
-        }
         if clean {
+            // An accept queue is first in, first out: the server answering
+            // this connection has accepted every one made before it.
+            let accepted: Vec<u64> = s.pending.range(..=seq).copied().collect();
+            for a in &accepted {
+                s.pending.remove(a);
+            }
             s.clean += 1;
             // Grow by one after twice the bound's worth of clean connections.
             if s.clean >= 2 * s.limit && s.limit < s.max {
                 s.limit += 1;
                 s.clean = 0;
             }
+        } else {
+            s.pending.remove(&seq);
+        }
+        if alone {
+            s.alone = false;
         }
         drop(s);
         self.changed.notify_all();
@@ -151,20 +205,22 @@ impl Pacer {
 #[derive(Debug)]
 pub struct Slot<'p> {
     pacer: &'p Pacer,
+    seq: u64,
     alone: bool,
 }
 
 impl Slot<'_> {
-    /// The server showed it accepted the connection.
+    /// The server showed it accepted the connection (and, its accept
+    /// queue being first in, first out, every connection made before).
     pub fn confirm(self) {
-        self.pacer.release(self.alone, true);
+        self.pacer.release(self.seq, self.alone, true);
         std::mem::forget(self);
     }
 }
 
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
-        self.pacer.release(self.alone, false);
+        self.pacer.release(self.seq, self.alone, false);
     }
 }
 
@@ -274,11 +330,14 @@ fn attempt(
     let mut tries = 0;
     loop {
         tries += 1;
-        let slot = if tries < ATTEMPTS {
-            pacer.acquire()
+        let room = if tries >= ATTEMPTS {
+            Room::Alone
+        } else if case.planned_wait().is_zero() {
+            Room::Bound
         } else {
-            pacer.acquire_alone()
+            Room::Strict
         };
+        let slot = pacer.acquire_for(room);
         let obs = run_case_in(addr, case, options, Some(slot));
         if obs.turned_away.is_none() || tries >= ATTEMPTS || down.load(Ordering::Relaxed) {
             return (obs, tries);
@@ -320,6 +379,52 @@ mod tests {
                 let slot = pacer.acquire();
                 assert!(waited.load(Ordering::SeqCst), "acquired past the bound");
                 slot.confirm();
+            });
+            std::thread::sleep(Duration::from_millis(50));
+            waited.store(true, Ordering::SeqCst);
+            drop(held);
+        });
+    }
+
+    #[test]
+    fn an_answer_on_a_later_connection_confirms_the_earlier_ones() {
+        let pacer = Pacer::new(64);
+        let first = pacer.acquire();
+        let second = pacer.acquire();
+        let third = pacer.acquire();
+        assert_eq!(pacer.unconfirmed(), 3);
+        second.confirm();
+        assert_eq!(
+            pacer.unconfirmed(),
+            1,
+            "the first was accepted before the second"
+        );
+        drop(first);
+        assert_eq!(pacer.unconfirmed(), 1);
+        drop(third);
+        assert_eq!(pacer.unconfirmed(), 0);
+    }
+
+    #[test]
+    fn a_case_with_a_time_window_connects_under_the_first_bound() {
+        let pacer = Pacer::new(64);
+        for _ in 0..100 {
+            pacer.acquire().confirm();
+        }
+        assert!(pacer.limit() > Pacer::START + 2, "{}", pacer.limit());
+        let held: Vec<Slot<'_>> = (0..Pacer::START).map(|_| pacer.acquire()).collect();
+        // Under the grown bound there is room, under the strict one not.
+        drop(pacer.acquire());
+        let waited = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let slot = pacer.acquire_for(Room::Strict);
+                assert!(
+                    waited.load(Ordering::SeqCst),
+                    "connected past the strict bound"
+                );
+                assert!(pacer.unconfirmed() <= Pacer::START);
+                drop(slot);
             });
             std::thread::sleep(Duration::from_millis(50));
             waited.store(true, Ordering::SeqCst);
