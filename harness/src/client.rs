@@ -402,6 +402,9 @@ pub fn run_case_in(
         }
     };
     let connecting = start.elapsed();
+    if let Some(slot) = &slot {
+        slot.connected();
+    }
     let setup = stream
         .set_nodelay(true)
         .and_then(|()| stream.set_write_timeout(Some(options.timeout)));
