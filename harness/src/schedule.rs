@@ -459,6 +459,36 @@ mod tests {
         });
     }
 
+    fn case(id: &str, pause_ms: u64) -> Case {
+        let text = format!(
+            "id = \"{id}\"\nsection = \"9112/6.3\"\nlevel = \"MUST\"\nrequirement = \"r\"\n\
+             description = \"d\"\n[[write]]\nbytes = 'GET / HTTP/1.1\\r\\n\\r\\n'\n\
+             pause_ms = {pause_ms}\n[[expect]]\nstatus = \"200\"\n"
+        );
+        Case::parse(std::path::Path::new(&format!("t/{id}.toml")), "t", &text).unwrap()
+    }
+
+    #[test]
+    fn cases_that_wait_start_first_longest_first_each_followed_by_quick_ones() {
+        let cases: Vec<Case> = [
+            ("a", 0),
+            ("b", 100),
+            ("c", 0),
+            ("d", 0),
+            ("e", 300),
+            ("f", 0),
+            ("g", 0),
+        ]
+        .iter()
+        .map(|(id, ms)| case(id, *ms))
+        .collect();
+        let ids: Vec<&str> = run_order(&cases)
+            .iter()
+            .map(|&i| cases[i].id.as_str())
+            .collect();
+        assert_eq!(ids, ["e", "a", "c", "b", "d", "f", "g"]);
+    }
+
     #[test]
     fn a_connection_never_answered_stops_counting_once_settled() {
         let pacer = Pacer::settling_in(64, Duration::from_millis(40));
