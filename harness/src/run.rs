@@ -333,9 +333,11 @@ pub fn main(args: &[String]) -> ExitCode {
             for e in &errors {
                 eprintln!("error: {e}");
             }
+            let files: BTreeSet<&Path> = errors.iter().map(|e| e.path()).collect();
             eprintln!(
-                "error: {} bad case file(s) under {}",
+                "error: {} problem(s) in {} case file(s) under {}",
                 errors.len(),
+                files.len(),
                 dir.display()
             );
             return ExitCode::from(2);

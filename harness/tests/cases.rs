@@ -43,21 +43,28 @@ Host : localhost\r\n
 status = "400"
 "#;
 
-fn parse(text: &str) -> Result<Case, harness::case::Error> {
+fn parse(text: &str) -> Result<Case, Vec<harness::case::Error>> {
     Case::parse(Path::new("fixtures/cases/fields/ID.toml"), "fields", text)
 }
 
-/// The message of the error parsing `text` gives.
+/// The messages of the errors parsing `text` gives, one a line, each with
+/// its key.
 fn rejection(text: &str) -> String {
     match parse(text) {
         Ok(_) => panic!("accepted:\n{text}"),
-        Err(e) => {
-            let shown = e.to_string();
-            assert!(
-                shown.starts_with("fixtures/cases/fields/ID.toml: "),
-                "the message names the file: {shown}"
-            );
-            e.message().to_owned()
+        Err(errors) => {
+            assert!(!errors.is_empty());
+            for e in &errors {
+                let shown = e.to_string();
+                assert!(
+                    shown.starts_with("fixtures/cases/fields/ID.toml: "),
+                    "the message names the file: {shown}"
+                );
+            }
+            errors
+                .iter()
+                .map(|e| format!("{}: {}\n", e.key().unwrap_or("-"), e.message()))
+                .collect()
         }
     }
 }
@@ -97,7 +104,7 @@ fn bad_case_files_are_rejected_saying_what_is_wrong() {
         (
             "status = \"400\"",
             "stauts = \"400\"",
-            "unknown field `stauts`",
+            "expect[1].stauts: unknown key; did you mean `status`?",
         ),
         (
             "status = \"400\"",
@@ -126,7 +133,7 @@ fn bad_case_files_are_rejected_saying_what_is_wrong() {
         (
             "description = \"space before colon\"",
             "description = \"x\"\nnotes = \"?\"",
-            "unknown field `notes`",
+            "notes: unknown key; remove it",
         ),
         (
             "[[expect]]",
@@ -175,9 +182,9 @@ fn load_all_reports_every_bad_file_and_duplicate_ids() {
         .find(|e| e.kind() == ErrorKind::DuplicateId)
         .expect("a duplicate id is found");
     assert!(duplicate.to_string().contains("already used by"));
-    assert!(errors
-        .iter()
-        .any(|e| e.path().ends_with("other/bad.toml") && e.message().contains("missing field")));
+    assert!(errors.iter().any(|e| e.path().ends_with("other/bad.toml")
+        && e.key() == Some("section")
+        && e.message().contains("is missing")));
 
     fs::remove_file(root.join("other/ID.toml")).unwrap();
     fs::remove_file(root.join("other/bad.toml")).unwrap();

@@ -110,7 +110,7 @@ fn bad_case_files_and_empty_selections_are_usage_errors() {
     assert_eq!(code(&out), 2);
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("fields/x.toml: id \"y\" differs from the file stem \"x\""),
+        stderr.contains("fields/x.toml: id: \"y\" differs from the file stem \"x\""),
         "{stderr}"
     );
 
