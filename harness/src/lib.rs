@@ -13,9 +13,11 @@
 //! - [`verdict`]: PASS / WARN / FAIL / ERROR from what came back.
 //! - [`report`]: terminal, JSON, JUnit and HTML reports.
 //! - [`run`]: the `run` command.
+//! - [`baseline`]: known failures, read strictly and written by `run`.
 //! - [`strategies`]: proptest generators of valid and mutated requests.
 #![forbid(unsafe_code)]
 
+pub mod baseline;
 pub mod capture;
 pub mod case;
 pub mod client;

@@ -7,6 +7,7 @@
 //! (escaped by [`crate::render::escape`], so every CR and LF shows) and
 //! what became of the connection. A summary and the behaviour profile (the
 //! WARNs: what the server chose where the RFCs leave a choice) close it.
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::Duration;
@@ -61,6 +62,50 @@ pub struct Counts {
     pub must_fail: usize,
 }
 
+/// What a run knows besides its results: the failures a baseline lists,
+/// and whether it stopped before every selected case ran.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Annotations {
+    /// Ids of the cases a baseline lists as known failures. Their FAIL or
+    /// ERROR is a JUnit `skipped` (so a run that exits 0 is green in every
+    /// reporter) and is marked "known" in the other reports.
+    pub known: BTreeSet<String>,
+    /// The baseline file, named in the reports.
+    pub baseline: Option<String>,
+    /// Set when the run was interrupted: the number of selected cases that
+    /// did not run. The reports say the run is incomplete.
+    pub not_run: Option<usize>,
+}
+
+impl Annotations {
+    /// Whether `r` failed and the baseline lists it.
+    pub fn is_known(&self, r: &CaseResult) -> bool {
+        r.is_failure() && self.known.contains(&r.case.id)
+    }
+
+    /// The line that says a run was interrupted, if it was.
+    pub fn incomplete_text(&self, ran: usize) -> Option<String> {
+        self.not_run.map(|n| {
+            format!(
+                "INCOMPLETE: interrupted after {ran} of {} selected cases; {n} did not run",
+                ran + n
+            )
+        })
+    }
+}
+
+impl CaseResult {
+    /// FAIL or ERROR: what fails a run.
+    pub fn is_failure(&self) -> bool {
+        matches!(self.verdict.outcome, Outcome::Fail | Outcome::Error)
+    }
+
+    /// `category/id`, as the failures list and baselines write it.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.case.category, self.case.id)
+    }
+}
+
 impl Report {
     /// Counts by outcome.
     pub fn counts(&self) -> Counts {
@@ -94,13 +139,26 @@ impl Report {
     }
 
     /// Writes the terminal report; `color` adds ANSI colours and
-    /// `failures_only` leaves out the lines of cases that PASS or WARN (the
-    /// summary and the profile still count them).
+    /// `failures_only` prints only the failures list and the summary.
     pub fn write_terminal(
         &self,
         out: &mut dyn Write,
         color: bool,
         failures_only: bool,
+    ) -> io::Result<()> {
+        self.write_terminal_with(out, color, failures_only, &Annotations::default())
+    }
+
+    /// [`Report::write_terminal`], with what a baseline or an interruption
+    /// adds. Every case's line (a failure's with its account), then the
+    /// behaviour profile, then the failures gathered by id (as cargo test's
+    /// `failures:`), then the summary; `failures_only` keeps the last two.
+    pub fn write_terminal_with(
+        &self,
+        out: &mut dyn Write,
+        color: bool,
+        failures_only: bool,
+        notes: &Annotations,
     ) -> io::Result<()> {
         let paint = |code: &str, text: &str| {
             if color {
@@ -109,41 +167,73 @@ impl Report {
                 text.to_owned()
             }
         };
-        writeln!(out, "h1check conformance: {}", self.target)?;
-        let mut category = None;
-        for r in &self.results {
-            let failed = matches!(r.verdict.outcome, Outcome::Fail | Outcome::Error);
-            if failures_only && !failed {
-                continue;
-            }
-            if category != Some(&r.case.category) {
-                category = Some(&r.case.category);
-                writeln!(out, "\n{}", paint("1", &r.case.category))?;
-            }
-            let (mark, code) = match r.verdict.outcome {
-                Outcome::Pass => ("✓", "32"),
-                Outcome::Warn => ("!", "33"),
-                Outcome::Fail => ("✗", "31"),
-                Outcome::Error => ("E", "35"),
-            };
-            writeln!(
-                out,
-                "  {} {}  {} [{}]  {}",
-                paint(code, mark),
-                r.case.id,
-                r.case.section_title(),
-                r.case.level,
-                r.case.description
-            )?;
-            match r.verdict.outcome {
-                Outcome::Pass => {}
-                Outcome::Warn => writeln!(
+        if !failures_only {
+            writeln!(out, "h1check conformance: {}", self.target)?;
+            let mut category = None;
+            for r in &self.results {
+                if category != Some(&r.case.category) {
+                    category = Some(&r.case.category);
+                    writeln!(out, "\n{}", paint("1", &r.case.category))?;
+                }
+                let (mark, code) = match r.verdict.outcome {
+                    Outcome::Pass => ("✓", "32"),
+                    Outcome::Warn => ("!", "33"),
+                    Outcome::Fail => ("✗", "31"),
+                    Outcome::Error => ("E", "35"),
+                };
+                writeln!(
                     out,
-                    "      {} {}",
-                    paint("33", "WARN:"),
-                    r.verdict.profile.as_deref().unwrap_or("")
-                )?,
-                Outcome::Fail | Outcome::Error => write_details(out, r)?,
+                    "  {} {}  {} [{}]  {}",
+                    paint(code, mark),
+                    r.case.id,
+                    r.case.section_title(),
+                    r.case.level,
+                    r.case.description
+                )?;
+                match r.verdict.outcome {
+                    Outcome::Pass => {}
+                    Outcome::Warn => writeln!(
+                        out,
+                        "      {} {}",
+                        paint("33", "WARN:"),
+                        r.verdict.profile.as_deref().unwrap_or("")
+                    )?,
+                    Outcome::Fail | Outcome::Error => write_details(out, r)?,
+                }
+            }
+            let profile = self.profile();
+            if !profile.is_empty() {
+                writeln!(out, "\nBehaviour profile (WARN):")?;
+                for (r, text) in profile {
+                    writeln!(
+                        out,
+                        "  {}/{} ({}, {}): {text}",
+                        r.case.category,
+                        r.case.id,
+                        r.case.section_title(),
+                        r.case.level
+                    )?;
+                }
+            }
+        }
+        let failures: Vec<&CaseResult> = self.results.iter().filter(|r| r.is_failure()).collect();
+        if !failures.is_empty() {
+            writeln!(out, "\nfailures:")?;
+            let width = failures.iter().map(|r| r.name().len()).max().unwrap_or(0);
+            for r in failures {
+                let known = if notes.is_known(r) {
+                    "  (known: in the baseline)"
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "    {:width$}  {:5}  {} {}{known}",
+                    r.name(),
+                    r.verdict.outcome.as_str(),
+                    r.case.section_title(),
+                    r.case.level,
+                )?;
             }
         }
         let c = self.counts();
@@ -158,19 +248,8 @@ impl Report {
             c.must_fail,
             c.error
         )?;
-        let profile = self.profile();
-        if !profile.is_empty() {
-            writeln!(out, "\nBehaviour profile (WARN):")?;
-            for (r, text) in profile {
-                writeln!(
-                    out,
-                    "  {}/{} ({}, {}): {text}",
-                    r.case.category,
-                    r.case.id,
-                    r.case.section_title(),
-                    r.case.level
-                )?;
-            }
+        if let Some(text) = notes.incomplete_text(c.total) {
+            writeln!(out, "{}", paint("1;31", &text))?;
         }
         Ok(())
     }
@@ -213,16 +292,35 @@ impl Report {
     /// `testcase` per case; FAIL is a `failure`, ERROR an `error`, and a
     /// WARN's profile entry goes to `system-out`.
     pub fn to_junit(&self) -> String {
+        self.to_junit_with(&Annotations::default())
+    }
+
+    /// [`Report::to_junit`], where a FAIL or ERROR the baseline lists is
+    /// `skipped` with its reason (so a run that exits 0 has no `failure`
+    /// or `error`), and an interrupted run says so in the top element's
+    /// `system-out` and its name.
+    pub fn to_junit_with(&self, notes: &Annotations) -> String {
         let c = self.counts();
+        let known = self.results.iter().filter(|r| notes.is_known(r)).count();
+        let known_of = |o: Outcome| {
+            self.results
+                .iter()
+                .filter(|r| r.verdict.outcome == o && notes.is_known(r))
+                .count()
+        };
         let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
             x,
-            "<testsuites name=\"h1check conformance\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3}\">",
+            "<testsuites name=\"h1check conformance{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{known}\" time=\"{:.3}\">",
+            if notes.not_run.is_some() { " (incomplete)" } else { "" },
             c.total,
-            c.fail,
-            c.error,
+            c.fail - known_of(Outcome::Fail),
+            c.error - known_of(Outcome::Error),
             self.elapsed.as_secs_f64()
         );
+        if let Some(text) = notes.incomplete_text(c.total) {
+            let _ = writeln!(x, "  <system-out>{}</system-out>", xml(&text));
+        }
         let mut start = 0;
         while start < self.results.len() {
             let category = &self.results[start].case.category;
@@ -231,14 +329,20 @@ impl Report {
                 .position(|r| &r.case.category != category)
                 .map_or(self.results.len(), |n| start + n);
             let group = &self.results[start..end];
-            let count = |o: Outcome| group.iter().filter(|r| r.verdict.outcome == o).count();
+            let count = |o: Outcome| {
+                group
+                    .iter()
+                    .filter(|r| r.verdict.outcome == o && !notes.is_known(r))
+                    .count()
+            };
+            let skipped = group.iter().filter(|r| notes.is_known(r)).count();
             let time: f64 = group
                 .iter()
                 .map(|r| r.observation.elapsed.as_secs_f64())
                 .sum();
             let _ = writeln!(
                 x,
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"{time:.3}\">",
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{skipped}\" time=\"{time:.3}\">",
                 xml(category),
                 group.len(),
                 count(Outcome::Fail),
@@ -253,6 +357,22 @@ impl Report {
                     r.observation.elapsed.as_secs_f64()
                 );
                 let detail = details_text(r);
+                if notes.is_known(r) {
+                    let _ = writeln!(
+                        x,
+                        "      <skipped message=\"known {} (listed in the baseline{}): {}\"/>",
+                        r.verdict.outcome.as_str(),
+                        notes
+                            .baseline
+                            .as_deref()
+                            .map(|b| format!(" {}", xml(b)))
+                            .unwrap_or_default(),
+                        xml(&r.observation.summary())
+                    );
+                    let _ = writeln!(x, "      <system-out>{}</system-out>", xml(&detail));
+                    x.push_str("    </testcase>\n");
+                    continue;
+                }
                 match r.verdict.outcome {
                     Outcome::Fail => {
                         let _ = writeln!(

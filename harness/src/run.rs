@@ -7,8 +7,9 @@
 //! unless `--allow-remote` says it is meant.
 //!
 //! Exit status: 0 when nothing failed; 1 when a case FAILs or ERRORs (with
-//! `--baseline`, only when one not listed there does); 2 for a usage error
-//! or a bad case file.
+//! `--baseline`, only when one not listed there does; with
+//! `--write-baseline`, 0 once the failures are written); 2 for a usage
+//! error, a bad case file or a bad baseline.
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, IsTerminal};
@@ -24,15 +25,16 @@ use clap::Parser;
 use crate::case::{load_all, Case, Level};
 use crate::client::{run_case, Options};
 use crate::replay::start_reference_server;
-use crate::report::{CaseResult, Report};
+use crate::report::{Annotations, CaseResult, Report};
 use crate::verdict::{judge, Outcome};
 
 /// Judge an HTTP/1.1 server by the RFC 9110/9112 conformance cases.
 #[derive(Debug, Parser)]
 #[command(
     name = "harness run",
-    after_help = "Exit status: 0 nothing failed; 1 a case FAILed or ERRORed (with --baseline: one \
-                  not listed there); 2 usage error, bad case file or empty selection."
+    after_help = "Exit status: 0 nothing failed (with --baseline: nothing not listed there; with \
+                  --write-baseline: the baseline was written); 1 a case FAILed or ERRORed; 2 usage \
+                  error, bad case file, bad baseline or empty selection."
 )]
 struct Args {
     /// Server to judge, HOST:PORT (default: the reference server, started in-process).
@@ -71,13 +73,13 @@ struct Args {
     /// Write the report as one self-contained HTML page to FILE.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
-    /// Known failures (ids, one a line, or a JSON list): only other failures fail the run.
+    /// Known failures (category/id or id, one a line, or a JSON list): only other failures fail the run; they are JUnit skipped. An entry naming no case is an error.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
-    /// Write the ids of the cases that FAIL or ERROR to FILE, as a baseline.
+    /// Write the cases that FAIL or ERROR to FILE as a baseline (category/id a line); the run then exits 0.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
-    /// Print only failures and the summary.
+    /// Print only the failures list and the summary.
     #[arg(long, short = 'q')]
     quiet: bool,
 }
@@ -258,18 +260,30 @@ pub fn read_baseline(text: &str) -> Result<BTreeSet<String>, String> {
             })
             .collect();
     }
-    Ok(text
-        .lines()
-        .map(|line| line.split('#').next().unwrap_or("").trim())
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
-        .collect())
+    let mut ids = BTreeSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let name_char = |b: u8| b.is_ascii_alphanumeric() || b"-_./".contains(&b);
+        if !line.bytes().all(name_char) {
+            return Err(format!(
+                "line {}: {line:?} is not a case id; write one category/id or id a line \
+                 (# starts a comment), or a JSON list",
+                n + 1
+            ));
+        }
+        ids.insert(line.to_owned());
+    }
+    Ok(ids)
 }
 
-/// A baseline file listing `ids`, one a line, with a comment header.
+/// A baseline file listing `ids` (`category/id` or `id`), one a line,
+/// with a comment header.
 pub fn write_baseline_text(ids: &BTreeSet<String>) -> String {
     let mut out = String::from(
-        "# Known failing conformance cases, one id a line (harness run --write-baseline).\n\
+        "# Known failing conformance cases, one category/id a line (harness run --write-baseline).\n\
          # With --baseline, only failures not listed here fail the run.\n",
     );
     for id in ids {
@@ -307,6 +321,28 @@ pub fn check_baseline(results: &[CaseResult], baseline: &BTreeSet<String>) -> Ba
             .filter(|r| baseline.contains(&r.case.id) && !failing.contains(&r.case.id))
             .map(|r| r.case.id.clone())
             .collect(),
+    }
+}
+
+/// Writes `--write-baseline`'s file and says what it wrote. The failures
+/// are recorded, so the run succeeds (0) once the file is written, unless
+/// writing a report failed (`status` 1 already) or this one does.
+fn write_baseline_file(path: &Path, report: &Report, status: u8) -> ExitCode {
+    let count = report.results.iter().filter(|r| r.is_failure()).count();
+    match fs::write(path, crate::baseline::file_text(&report.results)) {
+        Ok(()) => {
+            println!(
+                "\nBaseline: wrote {count} failing case(s) to {} (one category/id a line); \
+                 use it with --baseline {}",
+                path.display(),
+                path.display()
+            );
+            ExitCode::from(status)
+        }
+        Err(e) => {
+            eprintln!("error: writing the baseline to {}: {e}", path.display());
+            ExitCode::from(1)
+        }
     }
 }
 
@@ -349,7 +385,12 @@ pub fn main(args: &[String]) -> ExitCode {
         ids: args.id.clone(),
         categories: args.category.clone(),
     };
-    let cases: Vec<Case> = cases.into_iter().filter(|c| selection.selects(c)).collect();
+    let all_cases = cases;
+    let cases: Vec<Case> = all_cases
+        .iter()
+        .filter(|c| selection.selects(c))
+        .cloned()
+        .collect();
     if cases.is_empty() {
         return usage_error(format!(
             "no case under {} matches the selection",
@@ -358,10 +399,7 @@ pub fn main(args: &[String]) -> ExitCode {
     }
     let baseline = match &args.baseline {
         None => None,
-        Some(path) => match fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|text| read_baseline(&text))
-        {
+        Some(path) => match crate::baseline::load(path, &all_cases) {
             Ok(set) => Some(set),
             Err(e) => return usage_error(format!("--baseline {}: {e}", path.display())),
         },
@@ -401,9 +439,14 @@ pub fn main(args: &[String]) -> ExitCode {
         handle.shutdown();
     }
 
+    let notes = Annotations {
+        known: baseline.clone().unwrap_or_default(),
+        baseline: args.baseline.as_ref().map(|p| p.display().to_string()),
+        not_run: None,
+    };
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let _ = report.write_terminal(&mut stdout.lock(), color, args.quiet);
+    let _ = report.write_terminal_with(&mut stdout.lock(), color, args.quiet, &notes);
 
     let mut status = 0u8;
     let mut write = |path: &Option<PathBuf>, what: &str, text: &dyn Fn() -> String| {
@@ -420,13 +463,12 @@ pub fn main(args: &[String]) -> ExitCode {
     write(&args.json, "JSON", &|| {
         serde_json::to_string_pretty(&report.to_json()).expect("JSON values serialize") + "\n"
     });
-    write(&args.junit, "JUnit", &|| report.to_junit());
+    write(&args.junit, "JUnit", &|| report.to_junit_with(&notes));
     write(&args.html, "HTML", &|| report.to_html());
-    write(&args.write_baseline, "baseline", &|| {
-        write_baseline_text(&failing_ids(&report.results))
-    });
-
     let failing = failing_ids(&report.results);
+    if let Some(path) = &args.write_baseline {
+        return write_baseline_file(path, &report, status);
+    }
     match &baseline {
         None => {
             if !failing.is_empty() {
@@ -435,13 +477,20 @@ pub fn main(args: &[String]) -> ExitCode {
         }
         Some(baseline) => {
             let check = check_baseline(&report.results, baseline);
+            let name = |id: &String| {
+                report
+                    .results
+                    .iter()
+                    .find(|r| &r.case.id == id)
+                    .map_or_else(|| id.clone(), CaseResult::name)
+            };
             if !check.now_passing.is_empty() {
                 println!(
                     "\nBaseline: {} listed case(s) pass now; remove them from the baseline:",
                     check.now_passing.len()
                 );
                 for id in &check.now_passing {
-                    println!("  {id}");
+                    println!("  {}", name(id));
                 }
             }
             if check.new_failures.is_empty() {
@@ -455,7 +504,7 @@ pub fn main(args: &[String]) -> ExitCode {
                     check.new_failures.len()
                 );
                 for id in &check.new_failures {
-                    println!("  {id}");
+                    println!("  {}", name(id));
                 }
                 status = 1;
             }
