@@ -6,6 +6,10 @@ fn main() -> ExitCode {
     match args.get(1).map(String::as_str) {
         Some("run") => harness::run::main(&args[2..]),
         Some("capture") => harness::capture::main(&args[2..]),
+        Some("-V") | Some("--version") => {
+            println!("harness {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
         Some("-h") | Some("--help") | None => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -25,5 +29,9 @@ Usage: harness <COMMAND> [OPTIONS]
 Commands:
   run        run the RFC conformance cases (against the embedded reference server, or --target)
   capture    record real clients' requests into fixtures/
+
+Options:
+  -h, --help     print this help
+  -V, --version  print the version
 
 Run 'harness <COMMAND> --help' for a command's options.";

@@ -32,12 +32,13 @@ use crate::verdict::{judge, Outcome};
 #[derive(Debug, Parser)]
 #[command(
     name = "harness run",
+    version,
     after_help = "Exit status: 0 nothing failed (with --baseline: nothing not listed there; with \
                   --write-baseline: the baseline was written); 1 a case FAILed or ERRORed; 2 usage \
                   error, bad case file, bad baseline or empty selection."
 )]
 struct Args {
-    /// Server to judge, HOST:PORT (default: the reference server, started in-process).
+    /// Server to judge, HOST:PORT or http://HOST:PORT/ (default: the reference server, started in-process).
     #[arg(long, value_name = "HOST:PORT")]
     target: Option<String>,
     /// Allow a --target that is not on the loopback interface.
@@ -112,6 +113,60 @@ impl Selection {
             && any(&self.ids, &|p| id_matches(p, &case.id))
             && any(&self.categories, &|p| p == case.category)
     }
+}
+
+/// Why `selection` selects none of `cases`: each selector value that
+/// matches no case on its own, with the closest valid value (as cargo
+/// does for a mistyped command) and the valid categories; or, when each
+/// matches some case, that no case matches them all together.
+pub fn explain_empty(selection: &Selection, cases: &[Case]) -> String {
+    let mut categories: Vec<&str> = cases.iter().map(|c| c.category.as_str()).collect();
+    categories.dedup();
+    let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    let mut sections: Vec<&str> = cases.iter().map(|c| c.section.as_str()).collect();
+    sections.sort_unstable();
+    sections.dedup();
+    let hint = |word: &str, known: &[&str]| match crate::case::closest(word, known) {
+        Some(k) => format!("; did you mean {k:?}?"),
+        None => String::new(),
+    };
+    let mut lines = Vec::new();
+    for c in &selection.categories {
+        if !categories.contains(&c.as_str()) {
+            lines.push(format!(
+                "--category {c:?} matches no case{}. Categories: {}",
+                hint(c, &categories),
+                categories.join(", ")
+            ));
+        }
+    }
+    for p in &selection.ids {
+        if !cases.iter().any(|case| id_matches(p, &case.id)) {
+            lines.push(format!(
+                "--id {p:?} matches no case id (a substring, or a glob with * and ?){}",
+                hint(p, &ids)
+            ));
+        }
+    }
+    for p in &selection.sections {
+        if !cases.iter().any(|case| section_matches(p, &case.section)) {
+            lines.push(format!(
+                "--section {p:?} matches no case's section{}",
+                hint(p, &sections)
+            ));
+        }
+    }
+    for level in &selection.levels {
+        if !cases.iter().any(|case| case.level == *level) {
+            lines.push(format!("--level {level} matches no case"));
+        }
+    }
+    if lines.is_empty() {
+        return "each selector matches some case, but no case matches them all \
+                (selectors of different kinds combine with AND)"
+            .to_owned();
+    }
+    lines.join("\n  ")
 }
 
 /// `9112/6` selects `9112/6`, `9112/6.1` and `9112/6.1.2`; `9112` and
@@ -209,6 +264,7 @@ pub fn resolve_target(
     allow_remote: bool,
     timeout: Duration,
 ) -> Result<SocketAddr, String> {
+    let target = &target_host_port(target)?;
     let addrs: Vec<SocketAddr> = target
         .to_socket_addrs()
         .map_err(|e| format!("--target {target:?}: {e} (expected HOST:PORT)"))?
@@ -234,6 +290,42 @@ pub fn resolve_target(
         }
     }
     Ok(first)
+}
+
+/// `HOST:PORT` of a `--target`: as given, or taken from an
+/// `http://HOST[:PORT][/]` URL (port 80 when absent). Another scheme, or a
+/// path other than `/`, is refused: the cases send their own request
+/// targets, so only the origin means something.
+pub fn target_host_port(target: &str) -> Result<String, String> {
+    let Some((scheme, rest)) = target.split_once("://") else {
+        return Ok(target.to_owned());
+    };
+    if !scheme.eq_ignore_ascii_case("http") {
+        return Err(format!(
+            "--target {target:?}: the {scheme}:// scheme is not judged; the harness speaks \
+             HTTP/1.1 over plain TCP: give http://HOST:PORT/ or HOST:PORT"
+        ));
+    }
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if !(path.is_empty() || path == "/") {
+        return Err(format!(
+            "--target {target:?}: the path {path:?} would be ignored (each case sends its own \
+             request-target); give only the origin, http://{authority}/"
+        ));
+    }
+    if authority.is_empty() || authority.contains('@') {
+        return Err(format!(
+            "--target {target:?}: expected http://HOST:PORT/ (no user info)"
+        ));
+    }
+    // A port is digits after the last colon, outside an IPv6 literal's brackets.
+    let has_port = authority.rsplit_once(':').is_some_and(|(host, port)| {
+        !host.is_empty() && !port.contains(']') && (host.starts_with('[') == host.ends_with(']'))
+    });
+    Ok(match has_port {
+        true => authority.to_owned(),
+        false => format!("{authority}:80"),
+    })
 }
 
 /// Reads a baseline: a JSON list of ids, a JSON object with a `failing`
@@ -393,8 +485,9 @@ pub fn main(args: &[String]) -> ExitCode {
         .collect();
     if cases.is_empty() {
         return usage_error(format!(
-            "no case under {} matches the selection",
-            dir.display()
+            "no case under {} matches the selection: {}",
+            dir.display(),
+            explain_empty(&selection, &all_cases)
         ));
     }
     let baseline = match &args.baseline {
