@@ -13,6 +13,7 @@
 //! - [`verdict`]: PASS / WARN / FAIL / ERROR from what came back.
 //! - [`report`]: terminal, JSON, JUnit and HTML reports.
 //! - [`run`]: the `run` command.
+//! - [`progress`]: Ctrl-C and the progress line of a run.
 //! - [`baseline`]: known failures, read strictly and written by `run`.
 //! - [`strategies`]: proptest generators of valid and mutated requests.
 #![forbid(unsafe_code)]
@@ -22,6 +23,7 @@ pub mod capture;
 pub mod case;
 pub mod client;
 pub mod fixture;
+pub mod progress;
 pub mod render;
 pub mod replay;
 pub mod report;

@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -265,6 +266,27 @@ impl Report {
     /// The report as JSON: `target`, `elapsed_ms`, `summary`, `profile`
     /// and one object per case.
     pub fn to_json(&self) -> Value {
+        self.to_json_with(&Annotations::default())
+    }
+
+    /// [`Report::to_json`], with `incomplete` (`null`, or the cases that
+    /// ran and did not) and, per case, `known` (a failure the baseline
+    /// lists).
+    pub fn to_json_with(&self, notes: &Annotations) -> Value {
+        let mut value = self.json_body();
+        value["incomplete"] = match notes.not_run {
+            None => Value::Null,
+            Some(n) => json!({ "ran": self.results.len(), "not_run": n }),
+        };
+        if let Some(cases) = value["cases"].as_array_mut() {
+            for (case, r) in cases.iter_mut().zip(&self.results) {
+                case["known"] = Value::Bool(notes.is_known(r));
+            }
+        }
+        value
+    }
+
+    fn json_body(&self) -> Value {
         let c = self.counts();
         json!({
             "target": self.target,
@@ -413,23 +435,22 @@ impl Report {
     }
 
     /// The report as one self-contained HTML page (inline style, no
-    /// scripts, no external resources).
+    /// external resources); links to case files are absolute.
     pub fn to_html(&self) -> String {
+        self.to_html_with(&Annotations::default(), None)
+    }
+
+    /// The report as one self-contained HTML page: the summary and the
+    /// failures first, then every case by category. Each case's row has
+    /// the anchor `#CATEGORY/ID` and links to its case file (relative to
+    /// `html_dir`, the folder the page is written to, when given); a few
+    /// lines of inline script filter the rows by verdict.
+    pub fn to_html_with(&self, notes: &Annotations, html_dir: Option<&Path>) -> String {
         let c = self.counts();
-        let mut h = String::from(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <title>h1check conformance</title>\n<style>\n\
-             body{font-family:system-ui,sans-serif;margin:2em;color:#222}\n\
-             table{border-collapse:collapse;width:100%;margin-bottom:1.5em}\n\
-             td,th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}\n\
-             .PASS{color:#1a7f37}.WARN{color:#9a6700}.FAIL{color:#cf222e}.ERROR{color:#8250df}\n\
-             pre{background:#f6f8fa;padding:.5em;overflow-x:auto;white-space:pre-wrap}\n\
-             blockquote{margin:.3em 0;padding-left:.8em;border-left:3px solid #ccc;color:#555}\n\
-             </style>\n</head>\n<body>\n",
-        );
+        let mut h = String::from(HTML_HEAD);
         let _ = writeln!(
             h,
-            "<h1>h1check conformance</h1>\n<p>Target: {}. {} cases in {:.2} s: \
+            "<h1>h1check conformance</h1>\n<p id=\"summary\">Target: {}. {} cases in {:.2} s: \
              <span class=\"PASS\">{} passed</span>, <span class=\"WARN\">{} warned</span>, \
              <span class=\"FAIL\">{} failed ({} MUST)</span>, <span class=\"ERROR\">{} errors</span>.</p>",
             html(&self.target),
@@ -441,15 +462,62 @@ impl Report {
             c.must_fail,
             c.error
         );
+        if let Some(text) = notes.incomplete_text(c.total) {
+            let _ = writeln!(
+                h,
+                "<p class=\"incomplete\"><strong>{}</strong></p>",
+                html(&text)
+            );
+        }
+        h.push_str("<p id=\"filter\">Show:");
+        for (outcome, n) in [
+            ("PASS", c.pass),
+            ("WARN", c.warn),
+            ("FAIL", c.fail),
+            ("ERROR", c.error),
+        ] {
+            let _ = write!(
+                h,
+                " <label class=\"{outcome}\"><input type=\"checkbox\" value=\"{outcome}\" checked> {outcome} ({n})</label>"
+            );
+        }
+        h.push_str("</p>\n");
+
+        let failures: Vec<&CaseResult> = self.results.iter().filter(|r| r.is_failure()).collect();
+        let _ = writeln!(h, "<h2 id=\"failures\">Failures ({})</h2>", failures.len());
+        if failures.is_empty() {
+            h.push_str("<p>None.</p>\n");
+        } else {
+            h.push_str("<table>\n<tr><th>outcome</th><th>case</th><th>section</th><th>level</th><th>why</th></tr>\n");
+            for r in failures {
+                let outcome = r.verdict.outcome.as_str();
+                let known = if notes.is_known(r) {
+                    " (known: in the baseline)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    h,
+                    "<tr class=\"{outcome}\"><td class=\"{outcome}\">{outcome}{known}</td><td><a href=\"#{}\">{}</a></td>\
+                     <td>{}</td><td>{}</td><td>{}</td></tr>",
+                    html(&r.name()),
+                    html(&r.name()),
+                    html(&r.case.section_title()),
+                    r.case.level,
+                    html(r.verdict.reason.lines().next().unwrap_or(""))
+                );
+            }
+            h.push_str("</table>\n");
+        }
         let profile = self.profile();
         if !profile.is_empty() {
-            h.push_str("<h2>Behaviour profile</h2>\n<ul>\n");
+            h.push_str("<h2 id=\"profile\">Behaviour profile</h2>\n<ul>\n");
             for (r, text) in profile {
                 let _ = writeln!(
                     h,
-                    "<li><code>{}/{}</code> ({}, {}): {}</li>",
-                    html(&r.case.category),
-                    html(&r.case.id),
+                    "<li class=\"WARN\"><a href=\"#{}\"><code>{}</code></a> ({}, {}): {}</li>",
+                    html(&r.name()),
+                    html(&r.name()),
                     html(&r.case.section_title()),
                     r.case.level,
                     html(text)
@@ -457,6 +525,7 @@ impl Report {
             }
             h.push_str("</ul>\n");
         }
+        h.push_str("<h2 id=\"cases\">All cases</h2>\n");
         let mut category = None;
         for r in &self.results {
             if category != Some(&r.case.category) {
@@ -466,17 +535,21 @@ impl Report {
                 category = Some(&r.case.category);
                 let _ = writeln!(
                     h,
-                    "<h2>{}</h2>\n<table>\n<tr><th>outcome</th><th>case</th><th>section</th><th>level</th><th>description</th></tr>",
+                    "<h3 id=\"{0}\">{0}</h3>\n<table>\n<tr><th>outcome</th><th>case</th><th>section</th><th>level</th><th>description</th></tr>",
                     html(&r.case.category)
                 );
             }
             let outcome = r.verdict.outcome.as_str();
+            let name = html(&r.name());
+            let open = if r.is_failure() { " open" } else { "" };
             let _ = writeln!(
                 h,
-                "<tr><td class=\"{outcome}\">{outcome}</td><td><details><summary><code>{}</code></summary>\n\
+                "<tr id=\"{name}\" class=\"{outcome}\"><td class=\"{outcome}\">{outcome}</td><td><details{open}><summary><code>{}</code> \
+                 <a class=\"anchor\" href=\"#{name}\" title=\"link to this case\">#</a> <a href=\"{}\">case file</a></summary>\n\
                  <blockquote>{}</blockquote>\n<p>{}</p>\n<p>Sent:</p><pre>{}</pre>\n<p>Received ({}):</p><pre>{}</pre>\n\
                  </details></td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 html(&r.case.id),
+                html(&file_link(&r.case.path, html_dir)),
                 html(&r.case.requirement),
                 html(&r.verdict.reason).replace('\n', "<br>\n"),
                 html(&escape(&r.observation.sent)),
@@ -490,9 +563,69 @@ impl Report {
         if category.is_some() {
             h.push_str("</table>\n");
         }
+        h.push_str(HTML_SCRIPT);
         h.push_str("</body>\n</html>\n");
         h
     }
+}
+
+/// The page's head and style: hidden verdicts (`hide-PASS` on the body)
+/// and the row an anchor points at (`:target`).
+const HTML_HEAD: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<title>h1check conformance</title>\n<style>\n\
+body{font-family:system-ui,sans-serif;margin:2em;color:#222}\n\
+table{border-collapse:collapse;width:100%;margin-bottom:1.5em}\n\
+td,th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}\n\
+.PASS{color:#1a7f37}.WARN{color:#9a6700}.FAIL{color:#cf222e}.ERROR{color:#8250df}\n\
+tr.PASS,tr.WARN,tr.FAIL,tr.ERROR,li.WARN{color:inherit}\n\
+.hide-PASS .PASS,.hide-WARN .WARN,.hide-FAIL .FAIL,.hide-ERROR .ERROR{display:none}\n\
+#filter label{display:inline}\n\
+tr:target{background:#fff8c5}\n\
+.incomplete{background:#ffebe9;padding:.5em}\n\
+a.anchor{color:#999;text-decoration:none}\n\
+pre{background:#f6f8fa;padding:.5em;overflow-x:auto;white-space:pre-wrap}\n\
+blockquote{margin:.3em 0;padding-left:.8em;border-left:3px solid #ccc;color:#555}\n\
+</style>\n</head>\n<body>\n";
+
+/// The filter: each verdict's checkbox hides or shows its rows; opening
+/// a case's anchor shows and opens it.
+const HTML_SCRIPT: &str = "<script>\n\
+for (const box of document.querySelectorAll('#filter input')) {\n\
+  box.addEventListener('change', () => document.body.classList.toggle('hide-' + box.value, !box.checked));\n\
+}\n\
+function openTarget() {\n\
+  const row = document.getElementById(decodeURIComponent(location.hash.slice(1)));\n\
+  if (row && row.tagName === 'TR') { document.body.classList.remove('hide-' + row.className); row.querySelector('details').open = true; }\n\
+}\n\
+window.addEventListener('hashchange', openTarget);\n\
+openTarget();\n\
+</script>\n";
+
+/// A link to a case file: relative to `from_dir` when both resolve on
+/// disk, else a `file://` URL of its absolute path.
+fn file_link(path: &Path, from_dir: Option<&Path>) -> String {
+    let Ok(target) = path.canonicalize() else {
+        return path.display().to_string();
+    };
+    if let Some(base) = from_dir.and_then(|d| d.canonicalize().ok()) {
+        let common = base
+            .components()
+            .zip(target.components())
+            .take_while(|(a, b)| a == b)
+            .count();
+        if common > 1 {
+            let ups = base.components().count() - common;
+            let mut rel: Vec<String> = vec!["..".to_owned(); ups];
+            rel.extend(
+                target
+                    .components()
+                    .skip(common)
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+            );
+            return rel.join("/");
+        }
+    }
+    format!("file://{}", target.display())
 }
 
 fn case_json(r: &CaseResult) -> Value {

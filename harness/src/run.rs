@@ -24,6 +24,7 @@ use clap::Parser;
 
 use crate::case::{load_all, Case, Level};
 use crate::client::{run_case, Options};
+use crate::progress::{handle_ctrl_c, interrupted, Watch, INTERRUPTED_EXIT};
 use crate::replay::start_reference_server;
 use crate::report::{Annotations, CaseResult, Report};
 use crate::verdict::{judge, Outcome};
@@ -205,6 +206,18 @@ pub fn run_all(
     options: &Options,
     jobs: usize,
 ) -> Vec<CaseResult> {
+    run_watched(addr, cases, options, jobs, &Watch::quiet())
+}
+
+/// [`run_all`], telling `watch` as cases start and finish; once it says
+/// stop (Ctrl-C), no case starts, and the results hold only those that ran.
+pub fn run_watched(
+    addr: SocketAddr,
+    cases: &[Case],
+    options: &Options,
+    jobs: usize,
+    watch: &Watch,
+) -> Vec<CaseResult> {
     // Longest first (their own pauses and silent windows), so that a case
     // that waits a second by design does not start last.
     let mut order: Vec<usize> = (0..cases.len()).collect();
@@ -215,7 +228,11 @@ pub fn run_all(
         for _ in 0..jobs.clamp(1, cases.len().max(1)) {
             scope.spawn(|| {
                 while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    if watch.stopped() {
+                        break;
+                    }
                     let case = &cases[i];
+                    watch.started(i, case);
                     let observation = run_case(addr, case, options);
                     let verdict = judge(case, &observation);
                     let result = CaseResult {
@@ -224,6 +241,7 @@ pub fn run_all(
                         verdict,
                     };
                     slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+                    watch.finished(i);
                 }
             });
         }
@@ -232,7 +250,7 @@ pub fn run_all(
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
         .into_iter()
-        .map(|r| r.expect("every case was run"))
+        .flatten()
         .collect()
 }
 
@@ -522,7 +540,12 @@ pub fn main(args: &[String]) -> ExitCode {
     };
 
     let start = Instant::now();
-    let results = run_all(addr, &cases, &options, jobs);
+    handle_ctrl_c();
+    let draw = io::stdout().is_terminal() && io::stderr().is_terminal();
+    let watch = Watch::for_run(cases.len(), draw);
+    let results = run_watched(addr, &cases, &options, jobs, &watch);
+    drop(watch);
+    let not_run = interrupted().then(|| cases.len() - results.len());
     let report = Report {
         target,
         results,
@@ -535,7 +558,7 @@ pub fn main(args: &[String]) -> ExitCode {
     let notes = Annotations {
         known: baseline.clone().unwrap_or_default(),
         baseline: args.baseline.as_ref().map(|p| p.display().to_string()),
-        not_run: None,
+        not_run,
     };
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -554,10 +577,26 @@ pub fn main(args: &[String]) -> ExitCode {
         }
     };
     write(&args.json, "JSON", &|| {
-        serde_json::to_string_pretty(&report.to_json()).expect("JSON values serialize") + "\n"
+        serde_json::to_string_pretty(&report.to_json_with(&notes)).expect("JSON values serialize")
+            + "\n"
     });
     write(&args.junit, "JUnit", &|| report.to_junit_with(&notes));
-    write(&args.html, "HTML", &|| report.to_html());
+    let html_dir = args.html.as_ref().map(|p| match p.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    });
+    write(&args.html, "HTML", &|| {
+        report.to_html_with(&notes, html_dir.as_deref())
+    });
+    if notes.not_run.is_some() {
+        if let Some(path) = &args.write_baseline {
+            eprintln!(
+                "error: the baseline was not written to {}: the run was interrupted",
+                path.display()
+            );
+        }
+        return ExitCode::from(INTERRUPTED_EXIT);
+    }
     let failing = failing_ids(&report.results);
     if let Some(path) = &args.write_baseline {
         return write_baseline_file(path, &report, status);

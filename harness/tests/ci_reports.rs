@@ -216,3 +216,66 @@ fn failures_are_gathered_at_the_end_and_quiet_prints_only_them_and_the_summary()
     assert_eq!(lines.len(), 4, "{quiet}");
     assert!(lines[3].starts_with("3 cases in "), "{quiet}");
 }
+
+/// The values of `attr="..."` in `page`.
+fn attribute_values<'p>(page: &'p str, attr: &str) -> Vec<&'p str> {
+    let key = format!(" {attr}=\"");
+    page.match_indices(&key)
+        .map(|(at, _)| {
+            let rest = &page[at + key.len()..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect()
+}
+
+#[test]
+fn the_html_report_opens_with_the_failures_and_every_link_resolves() {
+    let dir = temp_dir("html");
+    let cases = cases(&dir);
+    fs::create_dir_all(dir.join("out")).unwrap();
+    let page_path = dir.join("out/report.html");
+    let out = run(&["--cases", &cases, "--html", page_path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let page = fs::read_to_string(&page_path).unwrap();
+
+    // Summary, then failures, then every case.
+    let summary = page.find("<p id=\"summary\">").expect("a summary");
+    let failures = page
+        .find("<h2 id=\"failures\">Failures (2)</h2>")
+        .expect("failures");
+    let all = page
+        .find("<h2 id=\"cases\">All cases</h2>")
+        .expect("all cases");
+    assert!(summary < failures && failures < all);
+    let failure_rows = &page[failures..all];
+    assert!(failure_rows.contains("<a href=\"#methods/teapot\">methods/teapot</a>"));
+    assert!(failure_rows.contains("<a href=\"#other/teapot-too\">other/teapot-too</a>"));
+    assert!(
+        !failure_rows.contains("#methods/ok"),
+        "a PASS is not a failure"
+    );
+
+    // Every in-page link names an element of the page; each case has one.
+    let ids = attribute_values(&page, "id");
+    let hrefs = attribute_values(&page, "href");
+    for name in ["methods/ok", "methods/teapot", "other/teapot-too"] {
+        assert!(ids.contains(&name), "anchor {name}");
+    }
+    for href in hrefs.iter().filter_map(|h| h.strip_prefix('#')) {
+        assert!(ids.contains(&href), "#{href} resolves to nothing");
+    }
+    // Case-file links are relative to the page and lead to the files.
+    let files: Vec<&&str> = hrefs.iter().filter(|h| h.ends_with(".toml")).collect();
+    assert_eq!(files.len(), 3, "{hrefs:?}");
+    for file in files {
+        assert!(file.starts_with("../cases/"), "{file}");
+        assert!(dir.join("out").join(file).is_file(), "{file}");
+    }
+    // One checkbox per verdict, and the script that acts on them.
+    assert_eq!(attribute_values(&page, "type"), ["checkbox"; 4]);
+    for outcome in ["PASS", "WARN", "FAIL", "ERROR"] {
+        assert!(page.contains(&format!("value=\"{outcome}\" checked> {outcome} (")));
+        assert!(page.contains(&format!(".hide-{outcome} .{outcome}")));
+    }
+    assert!(page.contains("classList.toggle('hide-' + box.value, !box.checked)"));
+}
