@@ -492,7 +492,7 @@ impl Report {
             for r in failures {
                 let outcome = r.verdict.outcome.as_str();
                 let known = if notes.is_known(r) {
-                    " (known: in the baseline)"
+                    " <small title=\"listed in the baseline\">known</small>"
                 } else {
                     ""
                 };
@@ -576,6 +576,7 @@ const HTML_HEAD: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta char
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}\n\
 table{border-collapse:collapse;width:100%;margin-bottom:1.5em}\n\
 td,th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}\n\
+td:first-child,td:nth-child(3),td:nth-child(4){white-space:nowrap}\n\
 .PASS{color:#1a7f37}.WARN{color:#9a6700}.FAIL{color:#cf222e}.ERROR{color:#8250df}\n\
 tr.PASS,tr.WARN,tr.FAIL,tr.ERROR,li.WARN{color:inherit}\n\
 .hide-PASS .PASS,.hide-WARN .WARN,.hide-FAIL .FAIL,.hide-ERROR .ERROR{display:none}\n\
@@ -583,7 +584,7 @@ tr.PASS,tr.WARN,tr.FAIL,tr.ERROR,li.WARN{color:inherit}\n\
 tr:target{background:#fff8c5}\n\
 .incomplete{background:#ffebe9;padding:.5em}\n\
 a.anchor{color:#999;text-decoration:none}\n\
-pre{background:#f6f8fa;padding:.5em;overflow-x:auto;white-space:pre-wrap}\n\
+pre{background:#f6f8fa;padding:.5em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}\n\
 blockquote{margin:.3em 0;padding-left:.8em;border-left:3px solid #ccc;color:#555}\n\
 </style>\n</head>\n<body>\n";
 
