@@ -552,7 +552,7 @@ impl Report {
                 html(&file_link(&r.case.path, html_dir)),
                 html(&r.case.requirement),
                 html(&r.verdict.reason).replace('\n', "<br>\n"),
-                html(&escape(&r.observation.sent)),
+                html(&shown(&r.observation.sent)),
                 html(&r.observation.connection_text()),
                 html(&shown(&r.observation.received)),
                 html(&r.case.section_title()),
@@ -656,7 +656,7 @@ fn case_json(r: &CaseResult) -> Value {
     })
 }
 
-/// The escaped received bytes, cut at [`SHOWN_BYTES`] characters.
+/// Escaped bytes, cut at [`SHOWN_BYTES`] characters.
 fn shown(bytes: &[u8]) -> String {
     let text = escape(bytes);
     if text.len() <= SHOWN_BYTES {
@@ -666,11 +666,7 @@ fn shown(bytes: &[u8]) -> String {
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    format!(
-        "{}\n… ({} bytes received in all)",
-        &text[..cut],
-        bytes.len()
-    )
+    format!("{}\n… ({} bytes in all)", &text[..cut], bytes.len())
 }
 
 /// The detail lines of a failed case, as plain text (terminal and JUnit).
