@@ -920,7 +920,9 @@ fn is_http_version(v: &str) -> bool {
         && b[7].is_ascii_digit()
 }
 
-fn valid_id(id: &str) -> bool {
+/// Whether `id` is a valid case id (or category name): ASCII letters,
+/// digits, `-`, `_` and `.`, not empty.
+pub fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id
             .bytes()

@@ -14,6 +14,7 @@
 //! - [`report`]: terminal, JSON, JUnit and HTML reports.
 //! - [`run`]: the `run` command.
 //! - [`progress`]: Ctrl-C and the progress line of a run.
+//! - [`scaffold`]: the `new-case` command, a new case file from a template.
 //! - [`baseline`]: known failures, read strictly and written by `run`.
 //! - [`strategies`]: proptest generators of valid and mutated requests.
 #![forbid(unsafe_code)]
@@ -28,6 +29,7 @@ pub mod render;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod scaffold;
 pub mod snapshot;
 pub mod strategies;
 pub mod verdict;

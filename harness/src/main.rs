@@ -6,6 +6,7 @@ fn main() -> ExitCode {
     match args.get(1).map(String::as_str) {
         Some("run") => harness::run::main(&args[2..]),
         Some("capture") => harness::capture::main(&args[2..]),
+        Some("new-case") => harness::scaffold::main(&args[2..]),
         Some("-V") | Some("--version") => {
             println!("harness {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
@@ -29,6 +30,7 @@ Usage: harness <COMMAND> [OPTIONS]
 Commands:
   run        run the RFC conformance cases (against the embedded reference server, or --target)
   capture    record real clients' requests into fixtures/
+  new-case   create fixtures/cases/CATEGORY/ID.toml from a template (never overwrites)
 
 Options:
   -h, --help     print this help

@@ -212,3 +212,53 @@ fn every_expect_is_checked_not_only_the_first_bad_one() {
                  description = \"d\"\nsend = 'x'\n[[expect]]\nstatus = \"400\"\n";
     assert!(problems(fixed).is_empty(), "{:?}", problems(fixed));
 }
+
+#[test]
+fn new_case_creates_a_file_that_names_what_to_fill_in_and_never_overwrites() {
+    let root = temp_dir("new-case");
+    let new_case = |name: &str| {
+        Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["new-case", "--cases"])
+            .arg(&root)
+            .arg(name)
+            .output()
+            .unwrap()
+    };
+    let out = new_case("fields/my-new-case");
+    assert_eq!(out.status.code(), Some(0));
+    let path = root.join("fields/my-new-case.toml");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("run --id my-new-case"));
+
+    // Until filled in, the loader names each empty key.
+    let errors = load_all(&root).unwrap_err();
+    let keys: Vec<Option<&str>> = errors.iter().map(Error::key).collect();
+    assert_eq!(
+        keys,
+        [Some("section"), Some("requirement"), Some("description")]
+    );
+
+    // An edit is kept: a second new-case with the same name refuses.
+    let edited = fs::read_to_string(&path)
+        .unwrap()
+        .replacen("section = \"\"", "section = \"9112/3\"", 1)
+        .replacen("requirement = \"\"\"\"\"\"", "requirement = \"r\"", 1)
+        .replacen("description = \"\"", "description = \"d\"", 1);
+    fs::write(&path, &edited).unwrap();
+    let out = new_case("fields/my-new-case");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never overwrites"));
+    assert_eq!(fs::read_to_string(&path).unwrap(), edited);
+    let cases = load_all(&root).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(cases[0].id, "my-new-case");
+
+    for bad in [
+        "my-new-case",
+        "fields/my case",
+        "../x/y",
+        "../x",
+        "fields/.x",
+    ] {
+        assert_eq!(new_case(bad).status.code(), Some(2), "{bad}");
+    }
+    assert!(!root.join("../x.toml").exists());
+}
