@@ -434,6 +434,29 @@ pub fn check_baseline(results: &[CaseResult], baseline: &BTreeSet<String>) -> Ba
     }
 }
 
+/// What the reports mark: the failures the baseline lists; with
+/// `--write-baseline` (the run exits 0), every failure of an uninterrupted
+/// run, since the file written lists them all.
+fn annotations(
+    args: &Args,
+    report: &Report,
+    baseline: Option<&BTreeSet<String>>,
+    not_run: Option<usize>,
+) -> Annotations {
+    let (known, file) = match (&args.write_baseline, not_run) {
+        (Some(path), None) => (failing_ids(&report.results), Some(path)),
+        _ => (
+            baseline.cloned().unwrap_or_default(),
+            args.baseline.as_ref(),
+        ),
+    };
+    Annotations {
+        known,
+        baseline: file.map(|p| p.display().to_string()),
+        not_run,
+    }
+}
+
 /// Writes `--write-baseline`'s file and says what it wrote. The failures
 /// are recorded, so the run succeeds (0) once the file is written, unless
 /// writing a report failed (`status` 1 already) or this one does.
@@ -555,11 +578,7 @@ pub fn main(args: &[String]) -> ExitCode {
         handle.shutdown();
     }
 
-    let notes = Annotations {
-        known: baseline.clone().unwrap_or_default(),
-        baseline: args.baseline.as_ref().map(|p| p.display().to_string()),
-        not_run,
-    };
+    let notes = annotations(&args, &report, baseline.as_ref(), not_run);
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = report.write_terminal_with(&mut stdout.lock(), color, args.quiet, &notes);

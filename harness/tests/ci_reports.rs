@@ -77,8 +77,18 @@ fn the_readme_recipe_exits_0_and_its_junit_has_no_failure() {
     let junit = dir.join("junit.xml");
     let junit = junit.to_str().unwrap();
 
-    let out = run(&["--cases", &cases, "--write-baseline", baseline]);
+    let out = run(&[
+        "--cases",
+        &cases,
+        "--write-baseline",
+        baseline,
+        "--junit",
+        junit,
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let xml = fs::read_to_string(junit).unwrap();
+    assert!(!xml.contains("<failure"), "exit 0, so no failure: {xml}");
+    assert_eq!(xml.matches("<skipped ").count(), 2, "{xml}");
     assert!(stdout(&out).contains(&format!(
         "Baseline: wrote 2 failing case(s) to {baseline} (one category/id a line)"
     )));

@@ -17,11 +17,14 @@ fn a_sigint_stops_the_run_with_a_summary_and_incomplete_reports() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     // Accepts and holds every connection, never answering; the thread ends
-    // with the test process.
+    // with the test process. The first connection says the run is under
+    // way (its Ctrl-C handler is in place before the first case starts).
+    let (first, under_way) = std::sync::mpsc::channel();
     thread::spawn(move || {
         let mut held = Vec::new();
         for stream in listener.incoming().flatten() {
             held.push(stream);
+            let _ = first.send(());
         }
     });
     let dir = std::env::temp_dir().join(format!("h1check-interrupt-{}", std::process::id()));
@@ -34,7 +37,7 @@ fn a_sigint_stops_the_run_with_a_summary_and_incomplete_reports() {
         dir.join("b.txt"),
     );
     let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(["run", "--target", &addr, "--timeout-ms", "300", "-j", "2"])
+        .args(["run", "--target", &addr, "--timeout-ms", "200", "-j", "2"])
         .arg("--json")
         .arg(&json)
         .arg("--junit")
@@ -48,7 +51,10 @@ fn a_sigint_stops_the_run_with_a_summary_and_incomplete_reports() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    thread::sleep(Duration::from_millis(800));
+    under_way
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the run connects to the target");
+    thread::sleep(Duration::from_millis(100));
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -80,7 +86,7 @@ fn a_sigint_stops_the_run_with_a_summary_and_incomplete_reports() {
         .read_to_string(&mut stderr)
         .unwrap();
     assert_eq!(status.code(), Some(130), "{stdout}\n{stderr}");
-    // It stopped well before the 625 cases' 300 ms each, two at a time.
+    // It stopped well before the 625 cases' 200 ms each, two at a time.
     assert!(start.elapsed() < Duration::from_secs(5));
 
     let summary = stdout
