@@ -9,7 +9,7 @@
 //! Exit status: 0 when nothing failed; 1 when a case FAILs or ERRORs (with
 //! `--baseline`, only when one not listed there does; with
 //! `--write-baseline`, 0 once the failures are written); 2 for a usage
-//! error, a bad case file or a bad baseline.
+//! error, a bad case file or a bad baseline; 130 when Ctrl-C stopped it.
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, IsTerminal};
@@ -36,7 +36,8 @@ use crate::verdict::{judge, Outcome};
     version,
     after_help = "Exit status: 0 nothing failed (with --baseline: nothing not listed there; with \
                   --write-baseline: the baseline was written); 1 a case FAILed or ERRORed; 2 usage \
-                  error, bad case file, bad baseline or empty selection."
+                  error, bad case file, bad baseline or empty selection; 130 interrupted by Ctrl-C (the \
+                  reports asked for are written, marked incomplete)."
 )]
 struct Args {
     /// Server to judge, HOST:PORT or http://HOST:PORT/ (default: the reference server, started in-process).
