@@ -217,11 +217,14 @@ impl Report {
                 }
             }
         }
+        // Sections are separated by a blank line; quiet output starts with
+        // its first line.
+        let gap = if failures_only { "" } else { "\n" };
         let failures: Vec<&CaseResult> = self.results.iter().filter(|r| r.is_failure()).collect();
         if !failures.is_empty() {
-            writeln!(out, "\nfailures:")?;
+            writeln!(out, "{gap}failures:")?;
             let width = failures.iter().map(|r| r.name().len()).max().unwrap_or(0);
-            for r in failures {
+            for r in &failures {
                 let known = if notes.is_known(r) {
                     "  (known: in the baseline)"
                 } else {
@@ -237,10 +240,15 @@ impl Report {
                 )?;
             }
         }
+        let gap = if failures_only && failures.is_empty() {
+            ""
+        } else {
+            "\n"
+        };
         let c = self.counts();
         writeln!(
             out,
-            "\n{} cases in {:.2} s: {} passed, {} warned, {} failed ({} MUST), {} errors",
+            "{gap}{} cases in {:.2} s: {} passed, {} warned, {} failed ({} MUST), {} errors",
             c.total,
             self.elapsed.as_secs_f64(),
             paint("32", &c.pass.to_string()),
@@ -489,7 +497,7 @@ impl Report {
             h.push_str("<p>None.</p>\n");
         } else {
             h.push_str("<table>\n<tr><th>outcome</th><th>case</th><th>section</th><th>level</th><th>why</th></tr>\n");
-            for r in failures {
+            for r in &failures {
                 let outcome = r.verdict.outcome.as_str();
                 let known = if notes.is_known(r) {
                     " <small title=\"listed in the baseline\">known</small>"

@@ -219,12 +219,18 @@ fn failures_are_gathered_at_the_end_and_quiet_prints_only_them_and_the_summary()
     assert_eq!(out.status.code(), Some(1));
     let quiet = stdout(&out);
     assert!(
-        quiet.starts_with("\nfailures:\n    methods/teapot "),
+        quiet.starts_with("failures:\n    methods/teapot "),
         "{quiet}"
     );
     let lines: Vec<&str> = quiet.lines().filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 4, "{quiet}");
     assert!(lines[3].starts_with("3 cases in "), "{quiet}");
+
+    // Nothing failing: the summary line alone.
+    let out = run(&["--cases", &cases, "-q", "--id", "ok"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("1 cases in "), "{}", stdout(&out));
+    assert_eq!(stdout(&out).lines().count(), 1, "{}", stdout(&out));
 }
 
 /// The values of `attr="..."` in `page`.
