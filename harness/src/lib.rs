@@ -6,6 +6,9 @@
 //! - [`fixture`]: captured requests and their sidecars under `fixtures/`.
 //! - [`replay`]: sends a fixture whole, split, byte by byte and pipelined.
 //! - [`snapshot`]: renders exchanges for insta snapshots.
+//! - [`redact`]: blanks response fields that change on their own (`Date`).
+//! - [`replay_target`]: the `replay` command: fixtures against any server,
+//!   its answers kept as snapshots of its own.
 //! - [`capture`]: records real clients into fixtures.
 //! - [`case`]: RFC conformance cases loaded from `fixtures/cases/`.
 //! - [`client`]: runs one case over TCP and reads what comes back.
@@ -20,8 +23,10 @@ pub mod capture;
 pub mod case;
 pub mod client;
 pub mod fixture;
+pub mod redact;
 pub mod render;
 pub mod replay;
+pub mod replay_target;
 pub mod report;
 pub mod run;
 pub mod snapshot;

@@ -68,15 +68,20 @@ pub struct Target {
     /// Pause between pieces where a pause matters (two-piece splits and
     /// random pieces), so the server's first read likely ends at the cut.
     pub pause: Duration,
+    /// Response fields blanked in what every exchange returns (none for
+    /// the reference server, whose clock is stopped; `Date` at least for a
+    /// server whose clock runs): see [`crate::redact`].
+    pub redact: crate::redact::Redactions,
 }
 
 impl Target {
-    /// A target with a 5 s timeout and a 200 µs pause.
+    /// A target with a 5 s timeout, a 200 µs pause and nothing redacted.
     pub fn new(addr: SocketAddr) -> Target {
         Target {
             addr,
             timeout: Duration::from_secs(5),
             pause: Duration::from_micros(200),
+            redact: crate::redact::Redactions::NONE,
         }
     }
 }
@@ -106,7 +111,8 @@ impl std::error::Error for ExchangeError {}
 
 /// Sends `pieces` over one new connection, one write each (pausing
 /// `pause` between them when `pause` is non-zero), half-closes, and reads
-/// everything until the server closes.
+/// everything until the server closes. What was read comes back with
+/// `target.redact` applied.
 ///
 /// The reading runs on its own thread while the pieces are written, so a
 /// large response cannot block the writer. A write that fails because the
@@ -151,7 +157,7 @@ pub fn exchange(
         let _ = stream.shutdown(Shutdown::Write);
         let (bytes, outcome) = read.join().expect("reader thread panicked");
         match outcome {
-            Ok(()) => Ok(bytes),
+            Ok(()) => Ok(target.redact.apply(bytes)),
             Err(message) => Err(fail(message, bytes)),
         }
     })
