@@ -8,12 +8,15 @@
 //! stream, touching nothing else: bodies, other fields, line endings and
 //! the framing (Content-Length counts body bytes only) stay as they were.
 //!
-//! A response head, for this purpose, is a block of lines that starts with
-//! a line beginning `HTTP/` (at the start of the stream or of a line) and
-//! ends at the first empty line. The stream is not split by framing (a
-//! response to HEAD would need the request's method to be read right), so
-//! a body line that begins `HTTP/` would start a head too; that only ever
-//! blanks more, never less.
+//! The stream is cut into responses by their framing
+//! ([`crate::snapshot::split_responses`], RFC 9112 §6.3), so a head that
+//! follows a binary body is found. The requests' methods are not known
+//! here: a response whose `Content-Length` body would start with `HTTP/1.`
+//! is taken for an answer to HEAD, whose body is empty (§6.3 rule 1), and
+//! the next response starts there. Bytes that are not a complete response
+//! (a head cut short) are blanked line by line from their status-line on.
+
+use crate::snapshot::{split_responses, Part};
 
 /// What a blanked value becomes.
 pub const PLACEHOLDER: &str = "[redacted]";
@@ -94,37 +97,66 @@ impl Redactions {
             return stream;
         }
         let mut out = Vec::with_capacity(stream.len());
-        let mut in_head = false;
-        for line in stream.split_inclusive(|&b| b == b'\n') {
-            let content = line.strip_suffix(b"\n").unwrap_or(line);
-            let content = content.strip_suffix(b"\r").unwrap_or(content);
-            let ending = &line[content.len()..];
-            if !in_head {
-                in_head = content.starts_with(b"HTTP/");
-                out.extend_from_slice(line);
-                continue;
-            }
-            if content.is_empty() && !ending.is_empty() {
-                in_head = false;
-                out.extend_from_slice(line);
-                continue;
-            }
-            let blanked = content.iter().position(|&b| b == b':').filter(|&colon| {
-                names
-                    .iter()
-                    .any(|n| n.as_bytes().eq_ignore_ascii_case(&content[..colon]))
-            });
-            match blanked {
-                Some(colon) => {
-                    out.extend_from_slice(&content[..=colon]);
-                    out.push(b' ');
-                    out.extend_from_slice(PLACEHOLDER.as_bytes());
-                    out.extend_from_slice(ending);
+        let mut rest = &stream[..];
+        while !rest.is_empty() {
+            let first = |method: &[u8]| split_responses(rest, &[method]).into_iter().next();
+            let part = match first(b"GET") {
+                Some(Part::Response(r))
+                    if !r.body.is_empty() && rest[r.head.len()..].starts_with(b"HTTP/1.") =>
+                {
+                    first(b"HEAD")
                 }
-                None => out.extend_from_slice(line),
+                part => part,
+            };
+            match part {
+                Some(Part::Response(r)) => {
+                    blank_lines(&names, r.head, &mut out);
+                    out.extend_from_slice(r.body);
+                    rest = &rest[r.head.len() + r.body.len()..];
+                }
+                Some(Part::Unparsed(bytes)) => {
+                    blank_lines(&names, bytes, &mut out);
+                    rest = &[];
+                }
+                None => break,
             }
         }
         out
+    }
+}
+
+/// Copies `bytes` to `out`, blanking the fields `names` in the lines that
+/// follow a status-line (a line starting `HTTP/`) up to the empty line.
+fn blank_lines(names: &[&str], bytes: &[u8], out: &mut Vec<u8>) {
+    let mut in_head = false;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        let content = line.strip_suffix(b"\n").unwrap_or(line);
+        let content = content.strip_suffix(b"\r").unwrap_or(content);
+        let ending = &line[content.len()..];
+        if !in_head {
+            in_head = content.starts_with(b"HTTP/");
+            out.extend_from_slice(line);
+            continue;
+        }
+        if content.is_empty() && !ending.is_empty() {
+            in_head = false;
+            out.extend_from_slice(line);
+            continue;
+        }
+        let blanked = content.iter().position(|&b| b == b':').filter(|&colon| {
+            names
+                .iter()
+                .any(|n| n.as_bytes().eq_ignore_ascii_case(&content[..colon]))
+        });
+        match blanked {
+            Some(colon) => {
+                out.extend_from_slice(&content[..=colon]);
+                out.push(b' ');
+                out.extend_from_slice(PLACEHOLDER.as_bytes());
+                out.extend_from_slice(ending);
+            }
+            None => out.extend_from_slice(line),
+        }
     }
 }
 
@@ -181,6 +213,28 @@ HTTP/1.1 200 OK\r\nDATE: [redacted]\r\nContent-Length: 5\r\n\r\n"
         // Not a head: no status line before it.
         let text = b"Date: x\r\n\r\n".to_vec();
         assert_eq!(Redactions::DATE.apply(text.clone()), text);
+    }
+
+    #[test]
+    fn a_head_after_a_binary_body_is_found_by_its_framing() {
+        let jpeg: &[u8] = b"HTTP/1.1 200 OK\r\nDate: a\r\nContent-Length: 3\r\n\r\n\xFF\xD8\xFF";
+        let html: &[u8] = b"HTTP/1.1 200 OK\r\nDate: b\r\nContent-Length: 2\r\n\r\nhi";
+        let out = Redactions::DATE.apply([jpeg, html].concat());
+        let expected = [
+            &b"HTTP/1.1 200 OK\r\nDate: [redacted]\r\nContent-Length: 3\r\n\r\n\xFF\xD8\xFF"[..],
+            b"HTTP/1.1 200 OK\r\nDate: [redacted]\r\nContent-Length: 2\r\n\r\nhi",
+        ]
+        .concat();
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn an_answer_to_head_is_followed_by_the_next_response() {
+        let head: &[u8] = b"HTTP/1.1 200 OK\r\nDate: a\r\nContent-Length: 40\r\n\r\n";
+        let next: &[u8] = b"HTTP/1.1 404 Not Found\r\nDate: b\r\nContent-Length: 2\r\n\r\nno";
+        let out = String::from_utf8(Redactions::DATE.apply([head, next].concat())).unwrap();
+        assert_eq!(out.matches("Date: [redacted]").count(), 2, "{out}");
+        assert!(out.ends_with("\r\n\r\nno"), "{out}");
     }
 
     #[test]
