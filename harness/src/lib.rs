@@ -9,6 +9,8 @@
 //! - [`redact`]: blanks response fields that change on their own (`Date`).
 //! - [`replay_target`]: the `replay` command: fixtures against any server,
 //!   its answers kept as snapshots of its own.
+//! - [`shrink`]: the `shrink` command: a request answered differently from
+//!   the reference server, cut down to what still shows the difference.
 //! - [`capture`]: records real clients into fixtures.
 //! - [`case`]: RFC conformance cases loaded from `fixtures/cases/`.
 //! - [`client`]: runs one case over TCP and reads what comes back.
@@ -29,6 +31,7 @@ pub mod replay;
 pub mod replay_target;
 pub mod report;
 pub mod run;
+pub mod shrink;
 pub mod snapshot;
 pub mod strategies;
 pub mod verdict;

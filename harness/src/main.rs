@@ -7,6 +7,7 @@ fn main() -> ExitCode {
         Some("run") => harness::run::main(&args[2..]),
         Some("capture") => harness::capture::main(&args[2..]),
         Some("replay") => harness::replay_target::main(&args[2..]),
+        Some("shrink") => harness::shrink::main(&args[2..]),
         Some("-h") | Some("--help") | None => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -27,5 +28,6 @@ Commands:
   run        run the RFC conformance cases (against the embedded reference server, or --target)
   capture    record real clients' requests into fixtures/
   replay     replay every fixture against your server; its answers kept as snapshots of its own
+  shrink     cut a request your server answers differently from the reference down to what shows it
 
 Run 'harness <COMMAND> --help' for a command's options.";
