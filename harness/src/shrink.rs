@@ -418,6 +418,9 @@ struct Args {
     /// File stem of the new fixture (default: the input's stem and the target's name).
     #[arg(long, value_name = "STEM")]
     name: Option<String>,
+    /// A note added to the sidecar (what the server is, say).
+    #[arg(long, value_name = "TEXT")]
+    note: Option<String>,
     /// Most inputs tried.
     #[arg(long, value_name = "N", default_value_t = 2000)]
     max_attempts: usize,
@@ -553,21 +556,27 @@ pub fn main(args: &[String]) -> ExitCode {
                 _ => String::new(),
             }
         ),
-        notes: Some(format!(
-            "Shrunk from {from} ({} bytes to {}, {} attempts{}). The reference server answers \
+        notes: Some(
+            format!(
+                "Shrunk from {from} ({} bytes to {}, {} attempts{}). The reference server answers \
              {}; {} answers {}.",
-            bytes.len(),
-            shrunk.bytes.len(),
-            shrunk.attempts,
-            if shrunk.exhausted {
-                ", budget spent"
-            } else {
-                ""
-            },
-            first.reference,
-            args.target,
-            first.target
-        )),
+                bytes.len(),
+                shrunk.bytes.len(),
+                shrunk.attempts,
+                if shrunk.exhausted {
+                    ", budget spent"
+                } else {
+                    ""
+                },
+                first.reference,
+                args.target,
+                first.target
+            ) + &args
+                .note
+                .as_ref()
+                .map(|n| format!(" {n}"))
+                .unwrap_or_default(),
+        ),
         ..Default::default()
     };
     match fixture::write_new(&args.out, &stem, &shrunk.bytes, &sidecar) {

@@ -89,7 +89,12 @@ fn a_lenient_server_s_difference_is_shrunk_to_a_new_fixture() {
     let out = dir.join("shrunk");
     let lenient = start_server(false);
 
-    let run = shrink(lenient, &input, &out, &["--name", "small"]);
+    let run = shrink(
+        lenient,
+        &input,
+        &out,
+        &["--name", "small", "--note", "The lenient test server."],
+    );
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(0), "{run:?}");
     assert!(
@@ -119,7 +124,10 @@ fn a_lenient_server_s_difference_is_shrunk_to_a_new_fixture() {
     let sidecar = fs::read_to_string(out.join("small.toml")).unwrap();
     assert!(sidecar.contains("client = \"harness-shrink\""), "{sidecar}");
     assert!(sidecar.contains("space-before-colon.http"), "{sidecar}");
-    assert!(sidecar.contains("answers 200, then closed"), "{sidecar}");
+    assert!(
+        sidecar.contains("answers 200, then closed. The lenient test server."),
+        "{sidecar}"
+    );
 
     // Never over an existing fixture.
     let again = shrink(lenient, &input, &out, &["--name", "small"]);
