@@ -570,6 +570,7 @@ pub fn main(args: &[String]) -> ExitCode {
     let target = Target {
         timeout,
         redact,
+        reset_after_answer_is_close: true,
         ..Target::new(addr)
     };
     println!(
@@ -698,6 +699,37 @@ mod tests {
         );
         assert_eq!(default_name("127.0.0.1:8080"), "127.0.0.1-8080");
         assert_eq!(default_name("[::1]:80"), "1-80");
+    }
+
+    /// A server that answers after one byte and closes with the rest
+    /// unread: the kernel resets the connection instead of closing it.
+    #[test]
+    fn a_reset_after_an_answer_ends_the_stream_only_when_asked() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(2) {
+                let Ok(mut s) = stream else { return };
+                let mut one = [0u8; 1];
+                let _ = s.read_exact(&mut one);
+                let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+                std::thread::sleep(Duration::from_millis(50));
+                // Dropped with unread bytes: a reset.
+            }
+        });
+        let request = [b'G'; 64 * 1024];
+        let strict = Target::new(addr);
+        let lenient = Target {
+            reset_after_answer_is_close: true,
+            ..Target::new(addr)
+        };
+        let pieces: [&[u8]; 1] = [&request];
+        let err = exchange(&strict, &pieces, Duration::ZERO).unwrap_err();
+        assert!(err.message.contains("reset"), "{err}");
+        assert!(err.partial.starts_with(b"HTTP/1.1 400"), "{err}");
+        let got = exchange(&lenient, &pieces, Duration::ZERO).unwrap();
+        assert!(got.starts_with(b"HTTP/1.1 400"), "{got:?}");
     }
 
     #[test]
