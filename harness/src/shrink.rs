@@ -486,6 +486,22 @@ pub fn main(args: &[String]) -> ExitCode {
         }
         (None, None) => return usage_error("give --fixture FILE or --case ID"),
     };
+    let target_name = crate::replay_target::default_name(&args.target);
+    let stem = args
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{stem}-shrunk-{target_name}"));
+    // Before any searching: a fixture is never written over.
+    for ext in ["http", "toml"] {
+        let path = args.out.join(format!("{stem}.{ext}"));
+        if path.exists() {
+            eprintln!(
+                "error: {} already exists; refusing to overwrite it (choose another --name)",
+                path.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    }
     let timeout = Duration::from_millis(args.timeout_ms.max(1));
     let addr = match crate::run::resolve_target(&args.target, args.allow_remote, timeout) {
         Ok(addr) => addr,
@@ -540,11 +556,6 @@ pub fn main(args: &[String]) -> ExitCode {
         },
         shown.join("\n")
     );
-    let target_name = crate::replay_target::default_name(&args.target);
-    let stem = args
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("{stem}-shrunk-{target_name}"));
     let sidecar = Sidecar {
         client: "harness-shrink".into(),
         how: format!(

@@ -139,10 +139,11 @@ fn a_lenient_server_s_difference_is_shrunk_to_a_new_fixture() {
         "{sidecar}"
     );
 
-    // Never over an existing fixture.
+    // Never over an existing fixture, and said before any searching.
     let again = shrink(lenient, &input, &out, &["--name", "small"]);
     assert_eq!(again.status.code(), Some(1), "{again:?}");
     assert!(String::from_utf8_lossy(&again.stderr).contains("refusing to overwrite"));
+    assert!(again.stdout.is_empty(), "it searched first: {again:?}");
     assert_eq!(fs::read(out.join("small.http")).unwrap(), shrunk);
 }
 
