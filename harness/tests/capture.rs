@@ -377,7 +377,10 @@ fn cli_captures_and_prints_each_file() {
 /// server answers without a 400.
 #[test]
 fn committed_captures_are_named_after_their_sidecars_and_answered() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("fixtures");
     let fixtures = fixture::load_all(&root).unwrap();
     let captures: Vec<_> = fixtures
         .iter()
