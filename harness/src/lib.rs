@@ -6,6 +6,11 @@
 //! - [`fixture`]: captured requests and their sidecars under `fixtures/`.
 //! - [`replay`]: sends a fixture whole, split, byte by byte and pipelined.
 //! - [`snapshot`]: renders exchanges for insta snapshots.
+//! - [`redact`]: blanks response fields that change on their own (`Date`).
+//! - [`replay_target`]: the `replay` command: fixtures against any server,
+//!   its answers kept as snapshots of its own.
+//! - [`shrink`]: the `shrink` command: a request answered differently from
+//!   the reference server, cut down to what still shows the difference.
 //! - [`capture`]: records real clients into fixtures.
 //! - [`case`]: RFC conformance cases loaded from `fixtures/cases/`.
 //! - [`client`]: runs one case over TCP and reads what comes back.
@@ -25,11 +30,14 @@ pub mod case;
 pub mod client;
 pub mod fixture;
 pub mod progress;
+pub mod redact;
 pub mod render;
 pub mod replay;
+pub mod replay_target;
 pub mod report;
 pub mod run;
 pub mod scaffold;
+pub mod shrink;
 pub mod snapshot;
 pub mod strategies;
 pub mod verdict;
