@@ -522,7 +522,7 @@ fn answer(
     plan: Plan,
 ) -> bool {
     let config = ctx.config;
-    let handler = config.handler;
+    let handler = &config.handler;
     let (mut resp, panicked) = match catch_unwind(AssertUnwindSafe(|| handler(req, body))) {
         Ok(resp) => (resp, false),
         Err(_) => (

@@ -1,13 +1,15 @@
 //! `server`: runs h1check's reference HTTP/1.1 server.
 #![forbid(unsafe_code)]
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
 
 /// h1check's reference HTTP/1.1 server: serves `/` (a page with a picture
-/// and a form), `/test.jpg`, and answers the form's POST.
+/// and a guestbook kept in SQLite), `/test.jpg` and `/time`.
 #[derive(Debug, Parser)]
 #[command(name = "server", version)]
 struct Args {
@@ -47,6 +49,14 @@ struct Args {
     #[arg(long)]
     allow_bare_lf: bool,
 
+    /// Folder of the guestbook's database (created on demand).
+    #[arg(long, value_name = "DIR", default_value = "h1check-data")]
+    data: PathBuf,
+
+    /// Serve `/` as the tutorial's page with the form's echo, without the guestbook.
+    #[arg(long)]
+    no_guestbook: bool,
+
     /// Do not log one line per request on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -81,6 +91,21 @@ fn main() -> ExitCode {
         max_body: args.max_body,
         log: !args.quiet,
         ..server::Config::default()
+    };
+    let mut app = server::app::App::new(Arc::clone(&config.clock));
+    if !args.no_guestbook {
+        let book = server::guestbook::Guestbook::new(&args.data, Arc::clone(&config.clock));
+        // A database that cannot be opened now is a 503 for the guestbook
+        // only; every request tries again.
+        match book.check() {
+            Ok(()) => eprintln!("guestbook: {}", book.path().display()),
+            Err(e) => eprintln!("guestbook: cannot open {}: {e}", book.path().display()),
+        }
+        app.guestbook = Some(book);
+    }
+    let config = server::Config {
+        handler: app.into_handler(),
+        ..config
     };
     let server = match server::Server::bind(args.addr, config) {
         Ok(s) => s,
