@@ -18,6 +18,7 @@ use crate::listener::Handler;
 use crate::parse::{Request, TargetForm};
 use crate::response::Response;
 use crate::site::{self, KNOWN_METHODS};
+use crate::static_files::StaticFiles;
 use crate::time::{self, ALLOW_TIME};
 
 /// Where the folder given to `--root` is served.
@@ -30,6 +31,8 @@ pub struct App {
     clock: Arc<dyn Clock>,
     /// The guestbook that `/` shows and `POST /` signs.
     pub guestbook: Option<Guestbook>,
+    /// The folder under `/files/`.
+    pub files: Option<StaticFiles>,
 }
 
 impl App {
@@ -38,6 +41,7 @@ impl App {
         App {
             clock,
             guestbook: None,
+            files: None,
         }
     }
 
@@ -63,6 +67,11 @@ impl App {
                 "OPTIONS" => options(ALLOW_TIME),
                 _ => not_allowed(ALLOW_TIME),
             };
+        }
+        if let Some(files) = &self.files {
+            if path == FILES_PREFIX || path.starts_with("/files/") {
+                return files.respond(req, &target[FILES_PREFIX.len()..]);
+            }
         }
         if let Some(book) = &self.guestbook {
             if path == "/" && matches!(req.method, "GET" | "HEAD" | "POST") {

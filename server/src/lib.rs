@@ -17,7 +17,8 @@
 //! - [`listener`] accepts connections, caps them, sets timeouts, shuts down.
 //! - [`clock`] is the injected source of `Date`.
 //! - [`app`] is what the `server` command serves: the site, plus [`time`]
-//!   (`/time`), and when configured [`guestbook`] (SQLite behind `/`).
+//!   (`/time`), and when configured [`guestbook`] (SQLite behind `/`) and
+//!   [`static_files`] (a folder under `/files/`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -31,6 +32,7 @@ pub mod parse;
 pub mod request;
 pub mod response;
 pub mod site;
+pub mod static_files;
 pub mod status;
 pub mod time;
 

@@ -57,6 +57,10 @@ struct Args {
     #[arg(long)]
     no_guestbook: bool,
 
+    /// Serve this folder under /files/ (listings, ranges, conditional GET).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+
     /// Do not log one line per request on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -102,6 +106,15 @@ fn main() -> ExitCode {
             Err(e) => eprintln!("guestbook: cannot open {}: {e}", book.path().display()),
         }
         app.guestbook = Some(book);
+    }
+    if let Some(root) = &args.root {
+        match server::static_files::StaticFiles::new(root) {
+            Ok(files) => app.files = Some(files),
+            Err(e) => {
+                eprintln!("server: --root {}: {e}", root.display());
+                return ExitCode::from(2);
+            }
+        }
     }
     let config = server::Config {
         handler: app.into_handler(),
