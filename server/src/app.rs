@@ -12,6 +12,7 @@
 //! | anything else     | [`site::respond`](crate::site::respond)        | always          |
 use std::sync::Arc;
 
+use crate::cgi::Cgi;
 use crate::clock::Clock;
 use crate::guestbook::Guestbook;
 use crate::listener::Handler;
@@ -33,6 +34,8 @@ pub struct App {
     pub guestbook: Option<Guestbook>,
     /// The folder under `/files/`.
     pub files: Option<StaticFiles>,
+    /// The scripts under `/cgi-bin/`.
+    pub cgi: Option<Cgi>,
 }
 
 impl App {
@@ -42,6 +45,7 @@ impl App {
             clock,
             guestbook: None,
             files: None,
+            cgi: None,
         }
     }
 
@@ -71,6 +75,11 @@ impl App {
         if let Some(files) = &self.files {
             if path == FILES_PREFIX || path.starts_with("/files/") {
                 return files.respond(req, &target[FILES_PREFIX.len()..]);
+            }
+        }
+        if let Some(cgi) = &self.cgi {
+            if let Some(rest) = target.strip_prefix(CGI_PREFIX) {
+                return cgi.respond(req, rest, body);
             }
         }
         if let Some(book) = &self.guestbook {

@@ -18,11 +18,13 @@
 //! - [`clock`] is the injected source of `Date`.
 //! - [`app`] is what the `server` command serves: the site, plus [`time`]
 //!   (`/time`), and when configured [`guestbook`] (SQLite behind `/`) and
-//!   [`static_files`] (a folder under `/files/`).
+//!   [`static_files`] (a folder under `/files/`) and [`cgi`] (scripts
+//!   under `/cgi-bin/`, RFC 3875).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod cgi;
 pub mod clock;
 pub mod conn;
 pub mod framing;

@@ -61,6 +61,14 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
 
+    /// Run the executables in this folder as CGI scripts under /cgi-bin/ (RFC 3875).
+    #[arg(long, value_name = "DIR")]
+    cgi: Option<PathBuf>,
+
+    /// Seconds a CGI script may run before it is killed and the client gets 504.
+    #[arg(long, default_value = "10", value_parser = seconds)]
+    cgi_timeout: Duration,
+
     /// Do not log one line per request on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -112,6 +120,15 @@ fn main() -> ExitCode {
             Ok(files) => app.files = Some(files),
             Err(e) => {
                 eprintln!("server: --root {}: {e}", root.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if let Some(dir) = &args.cgi {
+        match server::cgi::Cgi::new(dir, args.cgi_timeout) {
+            Ok(cgi) => app.cgi = Some(cgi),
+            Err(e) => {
+                eprintln!("server: --cgi {}: {e}", dir.display());
                 return ExitCode::from(2);
             }
         }
