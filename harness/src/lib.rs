@@ -13,6 +13,7 @@
 //! - [`verdict`]: PASS / WARN / FAIL / ERROR from what came back.
 //! - [`report`]: terminal, JSON, JUnit and HTML reports.
 //! - [`run`]: the `run` command.
+//! - [`send`]: the `send` command, a `nc` that shows every byte.
 //! - [`strategies`]: proptest generators of valid and mutated requests.
 #![forbid(unsafe_code)]
 
@@ -24,6 +25,7 @@ pub mod render;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod send;
 pub mod snapshot;
 pub mod strategies;
 pub mod verdict;

@@ -6,6 +6,7 @@ fn main() -> ExitCode {
     match args.get(1).map(String::as_str) {
         Some("run") => harness::run::main(&args[2..]),
         Some("capture") => harness::capture::main(&args[2..]),
+        Some("send") => harness::send::main(&args[2..]),
         Some("-h") | Some("--help") | None => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -25,5 +26,6 @@ Usage: harness <COMMAND> [OPTIONS]
 Commands:
   run        run the RFC conformance cases (against the embedded reference server, or --target)
   capture    record real clients' requests into fixtures/
+  send       send a fixture (or escaped bytes) to a server and print the exchange, every byte visible
 
 Run 'harness <COMMAND> --help' for a command's options.";
