@@ -257,7 +257,7 @@ fn serve_file(req: &Request<'_, '_>, file: &Path, meta: &fs::Metadata) -> Respon
     }
     let ctype = content_type(file);
     // RFC 9110 §14.2: range handling is defined for GET only.
-    let range = if req.method == "GET" && if_range_holds(req, &v) {
+    let range = if req.method == "GET" && if_range_holds(req, &v.etag, v.modified) {
         single_range(req, len)
     } else {
         RangeAsk::None
@@ -376,7 +376,7 @@ pub fn parse_range(value: &[u8], len: u64) -> RangeAsk {
 /// RFC 9110 §13.1.5: a Range applies only when `If-Range` (if any) holds:
 /// a strong entity-tag equal to the current one, or an HTTP-date equal to
 /// `Last-Modified` (a weak tag never matches).
-fn if_range_holds(req: &Request<'_, '_>, v: &Validators) -> bool {
+fn if_range_holds(req: &Request<'_, '_>, etag: &str, modified: SystemTime) -> bool {
     let Some(h) = req
         .headers
         .iter()
@@ -386,7 +386,7 @@ fn if_range_holds(req: &Request<'_, '_>, v: &Validators) -> bool {
     };
     let value = h.value.trim_ascii();
     if value.starts_with(b"\"") {
-        return value == v.etag.as_bytes();
+        return value == etag.as_bytes();
     }
     if value.starts_with(b"W/") {
         return false;
@@ -394,7 +394,45 @@ fn if_range_holds(req: &Request<'_, '_>, v: &Validators) -> bool {
     std::str::from_utf8(value)
         .ok()
         .and_then(|s| httpdate::parse_http_date(s).ok())
-        .is_some_and(|d| d == v.modified)
+        .is_some_and(|d| d == modified)
+}
+
+/// Answers a single byte range of an in-memory representation (the site's
+/// page and picture): `full` is the 200 a GET would get, with entity-tag
+/// `etag` and modification time `modified`. A GET with one satisfiable
+/// range (and an `If-Range` that holds) gets 206 with `Content-Range`, an
+/// unsatisfiable one 416; anything else gets `full` unchanged. The site
+/// does not send `Accept-Ranges` (RFC 9110 §14.3: a MAY).
+pub fn apply_range(
+    req: &Request<'_, '_>,
+    full: Response,
+    etag: &str,
+    modified: SystemTime,
+) -> Response {
+    if req.method != "GET" || full.status != 200 || !if_range_holds(req, etag, modified) {
+        return full;
+    }
+    let len = full.body.as_bytes().len() as u64;
+    match single_range(req, len) {
+        RangeAsk::None => full,
+        RangeAsk::Unsatisfiable => {
+            let mut r =
+                Response::error(416, "The requested range is not within the representation.");
+            r.add_field("Content-Range", format!("bytes */{len}"));
+            r
+        }
+        RangeAsk::Satisfiable(first, last) => {
+            let part = &full.body.as_bytes()[first as usize..=last as usize];
+            let body = match full.body {
+                Body::Static(b) => Body::Static(&b[first as usize..=last as usize]),
+                Body::Owned(_) => Body::Owned(part.to_vec()),
+            };
+            let mut r = Response { body, ..full }.with_status(206);
+            // RFC 9110 §15.3.7: a single-part 206 MUST carry Content-Range.
+            r.add_field("Content-Range", format!("bytes {first}-{last}/{len}"));
+            r
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
