@@ -294,7 +294,7 @@ pub fn page(entries: &[Entry]) -> Vec<u8> {
             escape_html_into(&mut page, e.name.as_bytes());
             page.extend_from_slice(b"</b> <time>");
             page.extend_from_slice(at.as_bytes());
-            page.extend_from_slice(b"</time><p>");
+            page.extend_from_slice(b"</time><p style=\"white-space: pre-line\">");
             escape_html_into(&mut page, e.message.as_bytes());
             page.extend_from_slice(b"</p></li>\n");
         }
@@ -358,7 +358,7 @@ mod tests {
         }]);
         let text = String::from_utf8(page).unwrap();
         assert!(text.contains(
-            "<b>&lt;script&gt;</b> <time>1970-01-01T00:00:00Z</time><p>a &amp; &quot;b&quot;</p>"
+            "<b>&lt;script&gt;</b> <time>1970-01-01T00:00:00Z</time><p style=\"white-space: pre-line\">a &amp; &quot;b&quot;</p>"
         ));
         assert!(!text.contains("<script>"));
     }
