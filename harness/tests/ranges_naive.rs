@@ -1,7 +1,7 @@
 //! The `ranges` cases against a server that gets ranges wrong on purpose:
 //! it answers any request carrying `Range` with a 206 of one byte and no
-//! `Content-Range`, whatever the method, the unit, `If-Range` or
-//! `If-None-Match` say. Every case of the category must catch it.
+//! `Content-Range`, whatever the method (HEAD included, content and all),
+//! the unit, `If-Range` or `If-None-Match` say. Every case of the category must catch it.
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
@@ -52,7 +52,8 @@ fn serve(mut stream: TcpStream) {
         let head_only = head.starts_with("head ");
         let response: &[u8] = match (head.contains("\r\nrange:"), head_only) {
             (true, false) => b"HTTP/1.1 206 Partial Content\r\nContent-Length: 1\r\n\r\no",
-            (true, true) => b"HTTP/1.1 206 Partial Content\r\nContent-Length: 1\r\n\r\n",
+            // Content in answer to HEAD, too.
+            (true, true) => b"HTTP/1.1 206 Partial Content\r\nContent-Length: 1\r\n\r\no",
             (false, false) => b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
             (false, true) => b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n",
         };
