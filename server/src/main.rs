@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use server::clock::SystemClock;
 
 /// h1check's reference HTTP/1.1 server: serves `/` (a page with a picture
 /// and a guestbook kept in SQLite), `/test.jpg` and `/time`.
@@ -106,14 +107,11 @@ fn main() -> ExitCode {
     };
     let mut app = server::app::App::new(Arc::clone(&config.clock));
     if !args.no_guestbook {
-        let book = server::guestbook::Guestbook::new(&args.data, Arc::clone(&config.clock));
-        // A database that cannot be opened now is a 503 for the guestbook
-        // only; every request tries again.
-        match book.check() {
-            Ok(()) => eprintln!("guestbook: {}", book.path().display()),
-            Err(e) => eprintln!("guestbook: cannot open {}: {e}", book.path().display()),
-        }
-        app.guestbook = Some(book);
+        // Opened on first use; checked below once the address is ours.
+        app.guestbook = Some(server::guestbook::Guestbook::new(
+            &args.data,
+            Arc::clone(&config.clock),
+        ));
     }
     if let Some(root) = &args.root {
         match server::static_files::StaticFiles::new(root) {
@@ -144,6 +142,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if !args.no_guestbook {
+        // A database that cannot be opened now is a 503 for the guestbook
+        // only; every request tries again.
+        let book = server::guestbook::Guestbook::new(&args.data, Arc::new(SystemClock));
+        match book.check() {
+            Ok(()) => eprintln!("guestbook: {}", book.path().display()),
+            Err(e) => eprintln!("guestbook: cannot open {}: {e}", book.path().display()),
+        }
+    }
     eprintln!("listening on http://{}/", server.local_addr());
     match server.run() {
         Ok(()) => ExitCode::SUCCESS,
