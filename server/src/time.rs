@@ -249,6 +249,17 @@ mod tests {
             (&["text/*;q=0, application/json;q=0.1"], Json),
             (&["garbage, application/json"], Json),
             (&["browser/ish, text/html;q=0.9, */*;q=0.8"], Html),
+            // `*/subtype` is not a media range: ignored.
+            (&["*/json;q=1, text/html;q=0.5"], Html),
+            // The same range twice: the first counts.
+            (
+                &["application/json;q=0.9, application/json;q=0.1, text/html;q=0.5"],
+                Json,
+            ),
+            (
+                &["text/*;q=0.9, text/*;q=0.1, application/json;q=0.5"],
+                Html,
+            ),
         ];
         for (accept, want) in cases {
             assert_eq!(format_for(accept), *want, "Accept: {accept:?}");
@@ -275,5 +286,27 @@ mod tests {
         assert_eq!(rfc3339(at(951_782_400)), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(at(1_796_582_816)), "2026-12-06T18:46:56Z");
         assert_eq!(rfc3339(at(4_107_542_399)), "2100-02-28T23:59:59Z");
+        // Century and 400-year boundaries, and times before the epoch.
+        let signed = |s: i64| {
+            if s >= 0 {
+                at(s as u64)
+            } else {
+                UNIX_EPOCH - Duration::from_secs(s.unsigned_abs())
+            }
+        };
+        for (secs, want) in [
+            (-86_400, "1969-12-31T00:00:00Z"),
+            (-2_203_891_200, "1900-03-01T00:00:00Z"),
+            (-2_203_891_201, "1900-02-28T23:59:59Z"),
+            (-11_670_998_400, "1600-02-29T00:00:00Z"),
+            (946_684_799, "1999-12-31T23:59:59Z"),
+            (951_868_800, "2000-03-01T00:00:00Z"),
+            (4_107_542_400, "2100-03-01T00:00:00Z"),
+            (13_569_465_599, "2399-12-31T23:59:59Z"),
+            (13_574_606_400, "2400-02-29T12:00:00Z"),
+            (13_574_649_600, "2400-03-01T00:00:00Z"),
+        ] {
+            assert_eq!(rfc3339(signed(secs)), want, "{secs}");
+        }
     }
 }
