@@ -607,6 +607,11 @@ mod tests {
         assert_eq!(r("bytes=500-", 1000), Satisfiable(500, 999));
         assert_eq!(r("bytes=-200", 1000), Satisfiable(800, 999));
         assert_eq!(r("bytes=-2000", 1000), Satisfiable(0, 999));
+        // A suffix too long for u64 is still the whole representation.
+        assert_eq!(
+            r("bytes=-99999999999999999999999", 1000),
+            Satisfiable(0, 999)
+        );
         assert_eq!(r("bytes=900-5000", 1000), Satisfiable(900, 999));
         assert_eq!(r("BYTES=0-0", 1000), Satisfiable(0, 0));
         assert_eq!(r("bytes=1000-", 1000), Unsatisfiable);
