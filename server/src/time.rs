@@ -55,8 +55,9 @@ pub fn negotiate(req: &Request<'_, '_>) -> Format {
     if ranges.is_empty() {
         return Format::Html;
     }
-    let html = quality(&ranges, "text", "html");
-    let json = quality(&ranges, "application", "json");
+    let html = quality(&ranges, "text", "html", true);
+    // JSON text is UTF-8 (RFC 8259 §8.1): `charset=utf-8` fits it too.
+    let json = quality(&ranges, "application", "json", true);
     if json > html {
         Format::Json
     } else {
@@ -69,8 +70,10 @@ pub fn negotiate(req: &Request<'_, '_>) -> Format {
 struct MediaRange<'a> {
     kind: &'a [u8],
     subtype: &'a [u8],
-    /// Parameters other than the weight.
-    params: usize,
+    /// Whether a `charset=utf-8` parameter came with it.
+    utf8: bool,
+    /// Whether any other parameter (but the weight) came with it.
+    other_params: bool,
     /// The weight in thousandths, 0..=1000.
     q: u16,
 }
@@ -83,21 +86,36 @@ fn parse_range(member: &[u8]) -> Option<MediaRange<'_>> {
     if kind.is_empty() || subtype.is_empty() || (kind == b"*" && subtype != b"*") {
         return None;
     }
-    let mut params = 0;
+    let (mut utf8, mut other_params) = (false, false);
     let mut q = 1000;
     for p in parts {
         let p = p.trim_ascii();
         match p.strip_prefix(b"q=").or_else(|| p.strip_prefix(b"Q=")) {
             Some(v) => q = qvalue(v)?,
-            None => params += 1,
+            None if is_charset_utf8(p) => utf8 = true,
+            None => other_params = true,
         }
     }
     Some(MediaRange {
         kind,
         subtype,
-        params,
+        utf8,
+        other_params,
         q,
     })
+}
+
+/// `charset=utf-8`, the name and value case-insensitive, the value maybe quoted.
+fn is_charset_utf8(param: &[u8]) -> bool {
+    let Some(eq) = param.iter().position(|&b| b == b'=') else {
+        return false;
+    };
+    let (name, value) = (param[..eq].trim_ascii(), param[eq + 1..].trim_ascii());
+    let value = value
+        .strip_prefix(b"\"")
+        .and_then(|v| v.strip_suffix(b"\""))
+        .unwrap_or(value);
+    name.eq_ignore_ascii_case(b"charset") && value.eq_ignore_ascii_case(b"utf-8")
 }
 
 /// `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )`
@@ -122,10 +140,13 @@ fn qvalue(v: &[u8]) -> Option<u16> {
     }
 }
 
-/// The quality of `kind/subtype`: the weight of the most specific range
-/// that matches it (RFC 9110 §12.5.1: "media ranges can be overridden by
-/// more specific media ranges or specific media types"), 0 when none does.
-fn quality(ranges: &[MediaRange<'_>], kind: &str, subtype: &str) -> u16 {
+/// The quality of `kind/subtype` (with `charset=utf-8` when `utf8`): the
+/// weight of the most specific range that matches it (RFC 9110 §12.5.1:
+/// "media ranges can be overridden by more specific media ranges or
+/// specific media types"), 0 when none does. A range with parameters
+/// matches only a representation that has them, and is then more
+/// specific than the bare type.
+fn quality(ranges: &[MediaRange<'_>], kind: &str, subtype: &str, utf8: bool) -> u16 {
     let mut best: Option<(usize, u16)> = None;
     for r in ranges {
         let specificity = if r.kind == b"*" {
@@ -134,10 +155,15 @@ fn quality(ranges: &[MediaRange<'_>], kind: &str, subtype: &str) -> u16 {
             continue;
         } else if r.subtype == b"*" {
             1
-        } else if r.subtype.eq_ignore_ascii_case(subtype.as_bytes()) {
-            2 + r.params
-        } else {
+        } else if !r.subtype.eq_ignore_ascii_case(subtype.as_bytes())
+            || r.other_params
+            || (r.utf8 && !utf8)
+        {
             continue;
+        } else if r.utf8 {
+            3
+        } else {
+            2
         };
         if best.is_none_or(|(s, _)| specificity > s) {
             best = Some((specificity, r.q));
