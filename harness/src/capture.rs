@@ -66,6 +66,9 @@ pub struct Options {
     pub note: Option<String>,
     /// Whether to print each file as it is written.
     pub verbose: bool,
+    /// Serve the guestbook at `/`, kept in this folder (so that a browser
+    /// signing it can be captured); `None`: the plain tutorial page.
+    pub data: Option<PathBuf>,
 }
 
 impl Options {
@@ -85,6 +88,7 @@ impl Options {
             how: format!("harness capture --client {client}"),
             note: None,
             verbose: false,
+            data: None,
         }
     }
 
@@ -262,11 +266,19 @@ impl Capture {
         });
         let tap_state = Arc::clone(&state);
         let tap_options = options.clone();
+        // The site, `/time`, and with `data` the guestbook.
+        let clock: Arc<dyn server::clock::Clock> = Arc::new(server::clock::SystemClock);
+        let mut app = server::app::App::new(Arc::clone(&clock));
+        if let Some(dir) = &options.data {
+            app.guestbook = Some(server::guestbook::Guestbook::new(dir, Arc::clone(&clock)));
+        }
         let config = Config {
             log: false,
             tap: Some(Arc::new(move |exchange: &Exchange<'_>| {
                 record(&tap_state, &tap_options, exchange)
             })),
+            handler: app.into_handler(),
+            clock,
             ..Config::default()
         };
         let server = Server::bind(options.addr, config).map_err(|source| Error::Bind {
@@ -832,6 +844,9 @@ struct Args {
     /// A note recorded in each sidecar.
     #[arg(long, value_name = "TEXT")]
     note: Option<String>,
+    /// Serve the guestbook at / with its database in DIR (to capture a browser signing it).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
 }
 
 /// Entry point of `harness capture`: 0 when it stopped as asked, 1 when a
@@ -861,6 +876,7 @@ pub fn main(args: &[String]) -> ExitCode {
         options.how = how;
     }
     options.note = args.note;
+    options.data = args.data;
     options.verbose = true;
 
     let capture = match Capture::start(options) {

@@ -100,7 +100,8 @@ pub fn load(root: &Path, path: &Path) -> Result<Fixture, Error> {
     })
 }
 
-/// Every `.http` fixture below `root` (except `root/cases/`), sorted by name.
+/// Every `.http` fixture below `root` (except `root/cases/` and
+/// `root/features/`), sorted by name.
 pub fn load_all(root: &Path) -> Result<Vec<Fixture>, Error> {
     let mut paths = Vec::new();
     collect(root, root, &mut paths)?;
@@ -118,7 +119,9 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error>
     for entry in entries {
         let path = entry.map_err(|e| error(dir, e))?.path();
         if path.is_dir() {
-            if path != root.join("cases") {
+            // Cases are judged, not replayed; `features/` needs servers
+            // with state and folders of their own (tests/features.rs).
+            if path != root.join("cases") && path != root.join("features") {
                 collect(root, &path, out)?;
             }
         } else if path.extension().is_some_and(|e| e == "http") {

@@ -25,6 +25,7 @@
 //! - [`progress`]: Ctrl-C and the progress line of a run.
 //! - [`scaffold`]: the `new-case` command, a new case file from a template.
 //! - [`baseline`]: known failures, read strictly and written by `run`.
+//! - [`send`]: the `send` command, a `nc` that shows every byte.
 //! - [`strategies`]: proptest generators of valid and mutated requests.
 #![forbid(unsafe_code)]
 
@@ -43,6 +44,7 @@ pub mod report;
 pub mod run;
 pub mod scaffold;
 pub mod schedule;
+pub mod send;
 pub mod shrink;
 pub mod snapshot;
 pub mod strategies;

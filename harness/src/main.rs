@@ -9,6 +9,7 @@ fn main() -> ExitCode {
         Some("new-case") => harness::scaffold::main(&args[2..]),
         Some("replay") => harness::replay_target::main(&args[2..]),
         Some("shrink") => harness::shrink::main(&args[2..]),
+        Some("send") => harness::send::main(&args[2..]),
         Some("-V") | Some("--version") => {
             println!("harness {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
@@ -35,6 +36,7 @@ Commands:
   new-case   create fixtures/cases/CATEGORY/ID.toml from a template (never overwrites)
   replay     replay every fixture against your server; its answers kept as snapshots of its own
   shrink     cut a request your server answers differently from the reference down to what shows it
+  send       send a fixture (or escaped bytes) to a server and print the exchange, every byte visible
 
 Options:
   -h, --help     print this help

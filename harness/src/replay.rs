@@ -47,12 +47,16 @@ pub const RANDOM_PATTERNS: u64 = 4;
 pub const BYTEWISE_BODY_LIMIT: usize = 4096;
 
 /// Starts the reference server on `127.0.0.1:0` with its clock stopped at
-/// [`FIXED_TIME_SECS`] and logging off.
+/// [`FIXED_TIME_SECS`] and logging off. It serves the site and `/time`;
+/// the guestbook, files and CGI stay off, so that every answer depends on
+/// the request alone (their tests start servers of their own).
 pub fn start_reference_server() -> io::Result<server::Handle> {
+    let clock: std::sync::Arc<dyn server::clock::Clock> = std::sync::Arc::new(
+        server::clock::FixedClock(SystemTime::UNIX_EPOCH + Duration::from_secs(FIXED_TIME_SECS)),
+    );
     let config = server::Config {
-        clock: std::sync::Arc::new(server::clock::FixedClock(
-            SystemTime::UNIX_EPOCH + Duration::from_secs(FIXED_TIME_SECS),
-        )),
+        handler: server::app::App::new(std::sync::Arc::clone(&clock)).into_handler(),
+        clock,
         log: false,
         ..Default::default()
     };

@@ -134,6 +134,7 @@ pub fn serve_bytes(input: &[u8], config: &Config) -> Vec<u8> {
 /// Serves one connection until it closes. `peer` and `connection` (its
 /// number in accept order) are passed to the tap and the log.
 pub fn serve<T: Transport>(io: &mut T, config: &Config, peer: SocketAddr, connection: u64) {
+    crate::cgi::set_peer(peer);
     let mut conn = Conn {
         io,
         ctx: Context {
@@ -522,7 +523,7 @@ fn answer(
     plan: Plan,
 ) -> bool {
     let config = ctx.config;
-    let handler = config.handler;
+    let handler = &config.handler;
     let (mut resp, panicked) = match catch_unwind(AssertUnwindSafe(|| handler(req, body))) {
         Ok(resp) => (resp, false),
         Err(_) => (

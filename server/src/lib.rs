@@ -16,17 +16,26 @@
 //!   keep or close.
 //! - [`listener`] accepts connections, caps them, sets timeouts, shuts down.
 //! - [`clock`] is the injected source of `Date`.
+//! - [`app`] is what the `server` command serves: the site, plus [`time`]
+//!   (`/time`), and when configured [`guestbook`] (SQLite behind `/`) and
+//!   [`static_files`] (a folder under `/files/`) and [`cgi`] (scripts
+//!   under `/cgi-bin/`, RFC 3875).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod app;
+pub mod cgi;
 pub mod clock;
 pub mod conn;
 pub mod framing;
+pub mod guestbook;
 pub mod listener;
 pub mod parse;
 pub mod request;
 pub mod response;
 pub mod site;
+pub mod static_files;
 pub mod status;
+pub mod time;
 
 pub use listener::{Config, Handle, Server};

@@ -40,7 +40,7 @@ pub type Tap = Arc<dyn Fn(&Exchange<'_>) + Send + Sync>;
 
 /// Answers one request, given its head and decoded body. A panic in it is
 /// caught: the client gets a 500 and the connection closes.
-pub type Handler = fn(&Request<'_, '_>, &[u8]) -> Response;
+pub type Handler = Arc<dyn Fn(&Request<'_, '_>, &[u8]) -> Response + Send + Sync>;
 
 /// Server settings.
 #[derive(Clone)]
@@ -77,7 +77,7 @@ impl Default for Config {
             clock: Arc::new(SystemClock),
             log: true,
             tap: None,
-            handler: crate::site::respond,
+            handler: Arc::new(crate::site::respond),
         }
     }
 }

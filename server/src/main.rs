@@ -1,13 +1,16 @@
 //! `server`: runs h1check's reference HTTP/1.1 server.
 #![forbid(unsafe_code)]
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use server::clock::SystemClock;
 
 /// h1check's reference HTTP/1.1 server: serves `/` (a page with a picture
-/// and a form), `/test.jpg`, and answers the form's POST.
+/// and a guestbook kept in SQLite), `/test.jpg` and `/time`.
 #[derive(Debug, Parser)]
 #[command(name = "server", version)]
 struct Args {
@@ -46,6 +49,26 @@ struct Args {
     /// Accept a bare LF as a line end in request heads (RFC 9112 §2.2 MAY); off by default.
     #[arg(long)]
     allow_bare_lf: bool,
+
+    /// Folder of the guestbook's database (created on demand).
+    #[arg(long, value_name = "DIR", default_value = "h1check-data")]
+    data: PathBuf,
+
+    /// Serve `/` as the tutorial's page with the form's echo, without the guestbook.
+    #[arg(long)]
+    no_guestbook: bool,
+
+    /// Serve this folder under /files/ (listings, ranges, conditional GET).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+
+    /// Run the executables in this folder as CGI scripts under /cgi-bin/ (RFC 3875).
+    #[arg(long, value_name = "DIR")]
+    cgi: Option<PathBuf>,
+
+    /// Seconds a CGI script may run before it is killed and the client gets 504.
+    #[arg(long, default_value = "10", value_parser = seconds)]
+    cgi_timeout: Duration,
 
     /// Do not log one line per request on stderr.
     #[arg(long, short)]
@@ -100,6 +123,36 @@ fn main() -> ExitCode {
         log: !args.quiet,
         ..server::Config::default()
     };
+    let mut app = server::app::App::new(Arc::clone(&config.clock));
+    if !args.no_guestbook {
+        // Opened on first use; checked below once the address is ours.
+        app.guestbook = Some(server::guestbook::Guestbook::new(
+            &args.data,
+            Arc::clone(&config.clock),
+        ));
+    }
+    if let Some(root) = &args.root {
+        match server::static_files::StaticFiles::new(root) {
+            Ok(files) => app.files = Some(files),
+            Err(e) => {
+                eprintln!("server: --root {}: {e}", root.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if let Some(dir) = &args.cgi {
+        match server::cgi::Cgi::new(dir, args.cgi_timeout) {
+            Ok(cgi) => app.cgi = Some(cgi),
+            Err(e) => {
+                eprintln!("server: --cgi {}: {e}", dir.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let config = server::Config {
+        handler: app.into_handler(),
+        ..config
+    };
     let server = match server::Server::bind(args.addr, config) {
         Ok(s) => s,
         Err(e) => {
@@ -107,6 +160,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if !args.no_guestbook {
+        // A database that cannot be opened now is a 503 for the guestbook
+        // only; every request tries again.
+        let book = server::guestbook::Guestbook::new(&args.data, Arc::new(SystemClock));
+        match book.check() {
+            Ok(()) => eprintln!("guestbook: {}", book.path().display()),
+            Err(e) => eprintln!("guestbook: cannot open {}: {e}", book.path().display()),
+        }
+    }
     eprintln!("listening on http://{}/", server.local_addr());
     match server.run() {
         Ok(()) => ExitCode::SUCCESS,

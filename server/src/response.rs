@@ -69,6 +69,9 @@ pub struct Response {
     pub connection: Connection,
     /// The content. For a 304 it is empty and no `Content-Length` is sent.
     pub body: Body,
+    /// Further fields, written in order after `Allow` (`Cache-Control`,
+    /// `Vary`, `Location`, `Content-Range`, a CGI script's own fields).
+    pub fields: Vec<(String, Vec<u8>)>,
 }
 
 impl Response {
@@ -83,7 +86,13 @@ impl Response {
             allow: None,
             connection: Connection::Default,
             body: Body::Static(b""),
+            fields: Vec::new(),
         }
+    }
+
+    /// Adds a field to [`fields`](Response::fields).
+    pub fn add_field(&mut self, name: &str, value: impl Into<Vec<u8>>) {
+        self.fields.push((name.to_owned(), value.into()));
     }
 
     /// A `200 OK` carrying `body` of type `content_type`.
@@ -164,6 +173,9 @@ impl Response {
         }
         if let Some(allow) = self.allow {
             field(w, "Allow", allow.as_bytes())?;
+        }
+        for (name, value) in &self.fields {
+            field(w, name, value)?;
         }
         match self.connection {
             Connection::Default => {}

@@ -187,7 +187,7 @@ fn representation(
     r.etag = Some(etag);
     r.last_modified = Some(LAST_MODIFIED);
     match preconditions(req, etag) {
-        Precondition::Proceed => r,
+        Precondition::Proceed => crate::static_files::apply_range(req, r, etag, last_modified()),
         // RFC 9110 §15.4.5: the 304 carries the Date, ETag (and here
         // Last-Modified) a 200 would, and no content.
         Precondition::NotModified => {

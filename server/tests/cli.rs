@@ -55,7 +55,7 @@ fn address_in_use_is_an_error() {
 #[test]
 fn a_host_name_is_accepted_as_the_address() {
     let mut child = server()
-        .args(["--addr", "localhost:0", "--quiet"])
+        .args(["--addr", "localhost:0", "--quiet", "--no-guestbook"])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();

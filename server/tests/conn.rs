@@ -262,7 +262,7 @@ fn panicking_handler(req: &Request<'_, '_>, body: &[u8]) -> Response {
 #[test]
 fn panic_in_handler_is_500_and_server_keeps_serving() {
     let server = start(Config {
-        handler: panicking_handler,
+        handler: std::sync::Arc::new(panicking_handler),
         ..common::config()
     });
     let rs = parse_all(&exchange(
