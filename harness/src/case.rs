@@ -190,6 +190,17 @@ pub struct Expect {
     /// that are not part of a response. No answer at all passes: other
     /// conditions judge whether there must be one.
     pub well_formed: bool,
+    /// For a WARN under a MUST case: the RFC sentence that permits the
+    /// outcome (`RFC 9112 §6.3: "A server MAY reject ..."`).
+    pub allowed_by: Option<String>,
+    /// The server's first response (interim or final) had begun to arrive
+    /// before this write (1-based) was made: an answer "at once", judged
+    /// against the pause the case states before that write.
+    pub answered_before_write: Option<usize>,
+    /// Where `absent` is checked: every response, interim ones included,
+    /// whose status matches this pattern (`1xx|204`), instead of the first
+    /// final response.
+    pub absent_in: Option<StatusPattern>,
 }
 
 impl Expect {
@@ -230,6 +241,12 @@ impl Expect {
         }
         if self.well_formed {
             parts.push("well_formed".to_owned());
+        }
+        if let Some(n) = self.answered_before_write {
+            parts.push(format!("answered_before_write={n}"));
+        }
+        if let Some(p) = &self.absent_in {
+            parts.push(format!("absent_in={p}"));
         }
         match self.connection {
             ConnectionRule::Closed => parts.push("connection=closed".to_owned()),
@@ -365,7 +382,10 @@ impl Case {
             .expect
             .into_iter()
             .enumerate()
-            .map(|(i, e)| e.check().map_err(|m| err(format!("expect {}: {m}", i + 1))))
+            .map(|(i, e)| {
+                e.check(level, writes.len())
+                    .map_err(|m| err(format!("expect {}: {m}", i + 1)))
+            })
             .collect::<Result<_, Error>>()?;
         Ok(Case {
             id: file.id,
@@ -424,10 +444,14 @@ struct ExpectFile {
     version: Option<String>,
     date: Option<String>,
     well_formed: Option<bool>,
+    allowed_by: Option<String>,
+    answered_before_write: Option<usize>,
+    absent_in: Option<String>,
 }
 
 impl ExpectFile {
-    fn check(self) -> Result<Expect, String> {
+    /// Checks one expect of a case of `level` that makes `writes` writes.
+    fn check(self, level: Level, writes: usize) -> Result<Expect, String> {
         let pattern = |key: &str, text: &str| {
             StatusPattern::parse(text).ok_or_else(|| {
                 format!("{key} {text:?} is not a status pattern like \"400\", \"4xx\", \"400|501\"")
@@ -444,6 +468,35 @@ impl ExpectFile {
                 "verdict WARN needs a profile (what the server does, e.g. \"accepts bare LF\")"
                     .into(),
             );
+        }
+        // A MUST case warns only where the RFC leaves a choice: the expect
+        // names the sentence that allows it.
+        let allowed_by = self.allowed_by.map(|a| a.trim().to_owned());
+        match (&allowed_by, verdict, level) {
+            (None, Given::Warn, Level::Must) => {
+                return Err(
+                    "verdict WARN in a MUST case needs allowed_by: the RFC sentence \
+                     that permits the outcome (\"RFC 9112 §6.3: A server MAY ...\")"
+                        .into(),
+                )
+            }
+            (Some(_), Given::Pass | Given::Fail, _) => {
+                return Err("allowed_by belongs to an expect with verdict = \"WARN\"".into())
+            }
+            (Some(a), _, _) if !valid_citation(a) => {
+                return Err(format!(
+                    "allowed_by {a:?} does not start \"RFC NNNN §N.N: \" and quote a sentence"
+                ))
+            }
+            _ => {}
+        }
+        if let Some(n) = self.answered_before_write {
+            if n < 2 || n > writes {
+                return Err(format!(
+                    "answered_before_write = {n} names no later write: the case makes \
+                     {writes} write(s), and the first has nothing before it"
+                ));
+            }
         }
         let connection = match self.connection.as_deref() {
             None | Some("any") => ConnectionRule::Any,
@@ -501,6 +554,14 @@ impl ExpectFile {
             Some(other) => return Err(format!("date {other:?} is not \"imf-fixdate\"")),
         };
         let well_formed = self.well_formed.unwrap_or(false);
+        let absent_in = self
+            .absent_in
+            .as_deref()
+            .map(|s| pattern("absent_in", s))
+            .transpose()?;
+        if absent_in.is_some() && self.absent.is_empty() {
+            return Err("absent_in says where absent is checked: it needs absent".into());
+        }
         let silent = self.silent_ms.map(Duration::from_millis);
         if silent.is_some() {
             let about_responses = status.is_some()
@@ -512,12 +573,13 @@ impl ExpectFile {
                 || interim.is_some()
                 || self.version.is_some()
                 || date
-                || well_formed;
+                || well_formed
+                || self.answered_before_write.is_some();
             if about_responses || connection == ConnectionRule::Closed {
                 return Err(
                     "silent_ms means nothing arrives: it cannot be combined with \
                      status, sequence, responses, no_body, headers, absent, interim, \
-                     version, date, well_formed or \
+                     version, date, well_formed, answered_before_write or \
                      connection = \"closed\""
                         .into(),
                 );
@@ -541,8 +603,31 @@ impl ExpectFile {
             version: self.version,
             date,
             well_formed,
+            allowed_by,
+            answered_before_write: self.answered_before_write,
+            absent_in,
         })
     }
+}
+
+/// `RFC 9110 §5.5: ...`: an RFC number, a section, a colon and some text.
+fn valid_citation(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("RFC ") else {
+        return false;
+    };
+    let Some((rfc, rest)) = rest.split_once(" §") else {
+        return false;
+    };
+    let Some((sec, quote)) = rest.split_once(':') else {
+        return false;
+    };
+    rfc.len() >= 4
+        && rfc.bytes().all(|b| b.is_ascii_digit())
+        && !sec.is_empty()
+        && sec
+            .split('.')
+            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        && quote.trim().len() > 10
 }
 
 fn valid_id(id: &str) -> bool {

@@ -115,6 +115,11 @@ pub struct Observation {
     pub received: Vec<u8>,
     /// Statuses of 1xx responses, in order.
     pub interim: Vec<u16>,
+    /// The heads of those 1xx responses, in the same order.
+    pub interim_heads: Vec<Vec<u8>>,
+    /// How many bytes had arrived when each write (by index) was about to
+    /// be made: what the server sent before it.
+    pub before_write: Vec<usize>,
     /// Final responses to the case's bytes (the probe's answer excluded),
     /// complete ones first, possibly one incomplete last.
     pub responses: Vec<Response>,
@@ -222,6 +227,7 @@ pub fn request_methods(bytes: &[u8]) -> Vec<&[u8]> {
 /// What [`split`] made of the bytes read so far.
 struct Split {
     interim: Vec<u16>,
+    interim_heads: Vec<Vec<u8>>,
     finals: Vec<Response>,
     stray_before: usize,
     /// Every part is a complete response (no partial head, body or garbage).
@@ -234,6 +240,7 @@ fn split(received: &[u8], methods: &[&[u8]], closed: bool) -> Split {
     let parts = split_responses(received, methods);
     let mut out = Split {
         interim: Vec::new(),
+        interim_heads: Vec::new(),
         finals: Vec::new(),
         stray_before: 0,
         at_boundary: true,
@@ -248,6 +255,7 @@ fn split(received: &[u8], methods: &[&[u8]], closed: bool) -> Split {
                 }
                 if (100..200).contains(&r.status) && r.status != 101 {
                     out.interim.push(r.status);
+                    out.interim_heads.push(r.head.to_vec());
                     continue;
                 }
                 out.finals.push(Response {
@@ -387,6 +395,7 @@ pub fn run_case(addr: SocketAddr, case: &Case, options: &Options) -> Observation
         if conn.closed.is_some() {
             break;
         }
+        obs.before_write.push(conn.received.len());
         if let Err(e) = conn.write(&w.bytes) {
             // The server stopped reading (it may have answered and closed):
             // what it sent is still read below, and the read sees the close.
@@ -498,6 +507,7 @@ pub fn run_case(addr: SocketAddr, case: &Case, options: &Options) -> Observation
         s = split(&conn.received, &methods, closed);
     }
     obs.interim = s.interim;
+    obs.interim_heads = s.interim_heads;
     obs.responses = s.finals;
     obs.stray_before = s.stray_before;
     obs.closed = conn.closed;

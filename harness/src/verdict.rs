@@ -79,7 +79,14 @@ pub fn judge(case: &Case, obs: &Observation) -> Verdict {
                     outcome,
                     matched: Some(i),
                     profile: expect.profile.clone(),
-                    reason: format!("expect {} ({}) matched: {got}", i + 1, expect.summary()),
+                    reason: match &expect.allowed_by {
+                        None => format!("expect {} ({}) matched: {got}", i + 1, expect.summary()),
+                        Some(a) => format!(
+                            "expect {} ({}) matched: {got}; allowed by {a}",
+                            i + 1,
+                            expect.summary()
+                        ),
+                    },
                 };
             }
             Err(why) => misses.push(format!("expect {} ({}): {why}", i + 1, expect.summary())),
@@ -171,9 +178,41 @@ pub fn check(expect: &Expect, obs: &Observation) -> Result<(), String> {
             }
         }
     }
+    if let Some(n) = expect.answered_before_write {
+        // A write the client never made (the server had closed) came after
+        // everything the server sent.
+        let before = obs
+            .before_write
+            .get(n - 1)
+            .copied()
+            .unwrap_or(obs.received.len());
+        if before == 0 {
+            return Err(format!("nothing had arrived before write {n}"));
+        }
+    }
+    if let Some(scope) = &expect.absent_in {
+        let interim = obs
+            .interim
+            .iter()
+            .zip(&obs.interim_heads)
+            .map(|(s, h)| (*s, h.as_slice()));
+        let finals = complete.iter().map(|r| (r.status, r.head.as_slice()));
+        for (status, head) in interim.chain(finals) {
+            if !scope.matches(status) {
+                continue;
+            }
+            if let Some(h) = expect
+                .absent
+                .iter()
+                .find(|h| crate::wire::field(head, h).is_some())
+            {
+                return Err(format!("a {h} field in a {status} response"));
+            }
+        }
+    }
     let needs_first = expect.no_body
         || !expect.headers.is_empty()
-        || !expect.absent.is_empty()
+        || (!expect.absent.is_empty() && expect.absent_in.is_none())
         || expect.version.is_some()
         || expect.date;
     if needs_first {
@@ -189,8 +228,10 @@ pub fn check(expect: &Expect, obs: &Observation) -> Result<(), String> {
         if let Some(h) = expect.headers.iter().find(|h| !r.has_field(h)) {
             return Err(format!("no {h} field"));
         }
-        if let Some(h) = expect.absent.iter().find(|h| r.has_field(h)) {
-            return Err(format!("a {h} field"));
+        if expect.absent_in.is_none() {
+            if let Some(h) = expect.absent.iter().find(|h| r.has_field(h)) {
+                return Err(format!("a {h} field"));
+            }
         }
         if let Some(v) = &expect.version {
             let got = crate::wire::version(&r.head);
