@@ -31,7 +31,8 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::case::Case;
-use crate::snapshot::{split_responses, BodyFraming, Part};
+pub use crate::http::request_methods;
+use crate::http::{field_names, split_responses, BodyFraming, Part};
 
 /// The follow-up request that tells an open connection from a closed one.
 pub const PROBE: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
@@ -207,23 +208,6 @@ impl Observation {
     }
 }
 
-/// The methods of the requests in `bytes`, in order, found by their
-/// request lines (`TOKEN SP target SP HTTP/...`). A heuristic: it only
-/// tells the reader which response answers a HEAD and has no body.
-pub fn request_methods(bytes: &[u8]) -> Vec<&[u8]> {
-    bytes
-        .split(|&b| b == b'\n')
-        .filter_map(|line| {
-            let sp = line.iter().position(|&b| b == b' ')?;
-            let method = &line[..sp];
-            let is_token = !method.is_empty() && method.iter().all(|b| b.is_ascii_uppercase());
-            let rest = &line[sp + 1..];
-            let has_version = rest.windows(6).any(|w| w == b" HTTP/");
-            (is_token && has_version).then_some(method)
-        })
-        .collect()
-}
-
 /// What [`split`] made of the bytes read so far.
 struct Split {
     interim: Vec<u16>,
@@ -279,20 +263,6 @@ fn split(received: &[u8], methods: &[&[u8]], closed: bool) -> Split {
         }
     }
     out
-}
-
-/// Field names of a response head (lines after the status line, up to the
-/// empty line; LF or CRLF line ends).
-fn field_names(head: &[u8]) -> Vec<String> {
-    head.split(|&b| b == b'\n')
-        .skip(1)
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-        .take_while(|line| !line.is_empty())
-        .filter_map(|line| {
-            let colon = line.iter().position(|&b| b == b':')?;
-            Some(String::from_utf8_lossy(&line[..colon]).trim().to_owned())
-        })
-        .collect()
 }
 
 /// The state of one connection while a case runs.

@@ -2,6 +2,8 @@
 //!
 //! # Brief overview
 //!
+//! - [`http`]: the one reader of HTTP/1.1 bytes: heads, fields, request
+//!   framing (how many requests a stream holds), response framing.
 //! - [`render`]: wire bytes to lossless text and back (snapshots, case files).
 //! - [`fixture`]: captured requests and their sidecars under `fixtures/`.
 //! - [`replay`]: sends a fixture whole, split, byte by byte and pipelined.
@@ -20,6 +22,7 @@ pub mod capture;
 pub mod case;
 pub mod client;
 pub mod fixture;
+pub mod http;
 pub mod render;
 pub mod replay;
 pub mod report;

@@ -27,8 +27,9 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::fixture::Fixture;
+use crate::http::Part;
+pub use crate::http::{closes_connection, expects_continue, head_len, method_of};
 use crate::render::escape;
-use crate::snapshot::Part;
 
 /// The instant the replay server's clock is stopped at:
 /// 2026-01-01T00:00:00Z, so `Date` is the same in every snapshot.
@@ -185,22 +186,6 @@ fn read_to_close(reader: &mut TcpStream, deadline: Instant) -> (Vec<u8>, Result<
             Err(e) => return (bytes, Err(format!("read: {e}"))),
         }
     }
-}
-
-/// Where a request head ends: just past the first empty line (CRLF CRLF,
-/// or a bare-LF variant), or the whole length if there is none.
-pub fn head_len(bytes: &[u8]) -> usize {
-    let mut line_start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'\n' {
-            let line = &bytes[line_start..i];
-            if line.is_empty() || line == b"\r" {
-                return i + 1;
-            }
-            line_start = i + 1;
-        }
-    }
-    bytes.len()
 }
 
 /// The offsets (1..=`head_len`) at which to cut a request in two: all of
@@ -557,25 +542,6 @@ pub fn replay_request(
     })
 }
 
-/// The request method: the bytes before the first space.
-pub fn method_of(request: &[u8]) -> &[u8] {
-    request.split(|&b| b == b' ').next().unwrap_or(b"")
-}
-
-/// Whether a request head carries `Expect: 100-continue` (RFC 9110 §10.1.1).
-pub fn expects_continue(request: &[u8]) -> bool {
-    head_lines(&request[..head_len(request)])
-        .skip(1)
-        .any(|line| {
-            line.iter().position(|&b| b == b':').is_some_and(|colon| {
-                line[..colon].eq_ignore_ascii_case(b"expect")
-                    && line[colon + 1..]
-                        .trim_ascii()
-                        .eq_ignore_ascii_case(b"100-continue")
-            })
-        })
-}
-
 /// A response stream as ways of sending are compared: as it is, or with
 /// `strip`, without its 100 (Continue) interim responses.
 pub fn comparable(stream: &[u8], methods: &[&[u8]], strip: bool) -> Vec<u8> {
@@ -583,7 +549,7 @@ pub fn comparable(stream: &[u8], methods: &[&[u8]], strip: bool) -> Vec<u8> {
         return stream.to_vec();
     }
     let mut out = Vec::with_capacity(stream.len());
-    for part in crate::snapshot::split_responses(stream, methods) {
+    for part in crate::http::split_responses(stream, methods) {
         match part {
             Part::Response(r) if r.status == 100 => {}
             Part::Response(r) => {
@@ -594,49 +560,6 @@ pub fn comparable(stream: &[u8], methods: &[&[u8]], strip: bool) -> Vec<u8> {
         }
     }
     out
-}
-
-/// Whether the server closes the connection after answering `request`
-/// with `response`: either says `Connection: close` (RFC 9112 §9.6), or
-/// the request is HTTP/1.0 without `keep-alive` (RFC 9112 §9.3), or the
-/// response is HTTP/1.0 without `keep-alive`, or there is no complete
-/// response at all.
-pub fn closes_connection(request: &[u8], response: &[u8]) -> bool {
-    let has_token = |head: &[u8], token: &str| {
-        head_lines(head).skip(1).any(|line| {
-            let Some(colon) = line.iter().position(|&b| b == b':') else {
-                return false;
-            };
-            line[..colon].eq_ignore_ascii_case(b"connection")
-                && String::from_utf8_lossy(&line[colon + 1..])
-                    .split(',')
-                    .any(|t| t.trim().eq_ignore_ascii_case(token))
-        })
-    };
-    let is_1_0 = |head: &[u8], status_line: bool| {
-        head_lines(head).next().is_some_and(|line| {
-            if status_line {
-                line.starts_with(b"HTTP/1.0")
-            } else {
-                line.ends_with(b"HTTP/1.0")
-            }
-        })
-    };
-    let req_head = &request[..head_len(request)];
-    let resp_head = &response[..head_len(response)];
-    if response.is_empty() || resp_head.len() == response.len() && !response.ends_with(b"\n") {
-        return true;
-    }
-    has_token(req_head, "close")
-        || has_token(resp_head, "close")
-        || (is_1_0(req_head, false) && !has_token(req_head, "keep-alive"))
-        || (is_1_0(resp_head, true) && !has_token(resp_head, "keep-alive"))
-}
-
-fn head_lines(head: &[u8]) -> impl Iterator<Item = &[u8]> {
-    head.split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .take_while(|l| !l.is_empty())
 }
 
 /// Fixtures recorded on one connection: same sidecar `client`, `session`
@@ -750,13 +673,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn head_len_finds_the_empty_line() {
-        assert_eq!(head_len(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nbody"), 27);
-        assert_eq!(head_len(b"GET / HTTP/1.1\nHost: a\n\nbody"), 24);
-        assert_eq!(head_len(b"GET / HTTP/1.1\r\nHost"), 20);
-    }
-
-    #[test]
     fn small_heads_are_split_everywhere() {
         assert_eq!(split_offsets(5, 64), vec![1, 2, 3, 4, 5]);
     }
@@ -789,26 +705,6 @@ mod tests {
         let pieces = bytewise_pieces(&req);
         assert_eq!(pieces.concat(), req);
         assert_eq!(pieces.last().unwrap().len(), 10);
-    }
-
-    #[test]
-    fn close_is_read_from_either_side() {
-        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
-        let ok_close =
-            b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
-        let get = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
-        assert!(!closes_connection(get, ok));
-        assert!(closes_connection(get, ok_close));
-        assert!(closes_connection(
-            b"GET / HTTP/1.1\r\nConnection: Close\r\n\r\n",
-            ok
-        ));
-        assert!(closes_connection(b"GET / HTTP/1.0\r\n\r\n", ok));
-        assert!(!closes_connection(
-            b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
-            ok
-        ));
-        assert!(closes_connection(get, b""));
     }
 
     #[test]

@@ -629,10 +629,7 @@ pub fn mutated_chunked_body() -> impl Strategy<Value = Wire> {
 
 /// The end of the head: just past the first CRLF CRLF, or the whole length.
 fn head_end(bytes: &[u8]) -> usize {
-    bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map_or(bytes.len(), |i| i + 4)
+    crate::http::crlf_head_len(bytes).unwrap_or(bytes.len())
 }
 
 /// The field lines of the head, CRLF included: `(start, end)` pairs.

@@ -13,24 +13,8 @@ pub fn version(head: &[u8]) -> String {
     String::from_utf8_lossy(&line[..end]).into_owned()
 }
 
-/// The value of the first field called `name` (ASCII case-insensitive),
-/// whitespace around it trimmed.
-pub fn field<'h>(head: &'h [u8], name: &str) -> Option<&'h [u8]> {
-    lines(head).skip(1).find_map(|line| {
-        let colon = line.iter().position(|&b| b == b':')?;
-        line[..colon]
-            .eq_ignore_ascii_case(name.as_bytes())
-            .then(|| line[colon + 1..].trim_ascii())
-    })
-}
-
-/// Lines of a head without their terminator (LF, or CRLF), up to the
-/// empty line.
-fn lines(head: &[u8]) -> impl Iterator<Item = &[u8]> {
-    head.split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .take_while(|l| !l.is_empty())
-}
+pub use crate::http::field;
+use crate::http::is_tchar;
 
 /// What is wrong with a response head (status-line, field lines and the
 /// empty line, as received), or `None` when a sender could have written
@@ -123,11 +107,6 @@ fn field_line_problem(line: &[u8]) -> Option<String> {
                 String::from_utf8_lossy(name)
             )
         })
-}
-
-/// RFC 9110 §5.6.2: `tchar`.
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 const DAYS: [&[u8]; 7] = [b"Sun", b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat"];
