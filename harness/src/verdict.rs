@@ -250,6 +250,17 @@ pub fn check(expect: &Expect, obs: &Observation) -> Result<(), String> {
             }
         }
     }
+    if expect.responses.is_some() || expect.sequence.is_some() {
+        // A count of answers is a count of everything that came: bytes that
+        // start no response (an answer without a status-line, a desync's
+        // garbage) are one answer too many.
+        let stray: usize = obs.stray_before + complete.iter().map(|r| r.stray_after).sum::<usize>();
+        if stray > 0 {
+            return Err(format!(
+                "{stray} bytes that are no response came with the answers"
+            ));
+        }
+    }
     match expect.connection {
         ConnectionRule::Closed if obs.closed.is_none() => Err("the connection stayed open".into()),
         ConnectionRule::Open if !obs.stayed_open() => Err(format!(

@@ -222,3 +222,24 @@ fn a_matched_warn_says_which_sentence_allows_it() {
         v.reason
     );
 }
+
+#[test]
+fn a_count_of_answers_counts_bytes_that_are_no_response() {
+    let case = parse(&case_text(
+        "MUST",
+        "[[expect]]\nstatus = \"2xx\"\nresponses = 1\n[[expect]]\nsequence = [\"2xx\"]",
+    ))
+    .unwrap();
+    let clean = observed(&[0, 0], &[], &[(200, "")]);
+    assert_eq!(judge(&case, &clean).outcome, Outcome::Pass);
+    // An answer to the body as a request, sent without a status-line.
+    let mut garbage = clean.clone();
+    garbage.responses[0].stray_after = 356;
+    let v = judge(&case, &garbage);
+    assert_eq!(v.outcome, Outcome::Fail);
+    assert!(
+        v.reason.contains("356 bytes that are no response"),
+        "{}",
+        v.reason
+    );
+}
