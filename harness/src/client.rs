@@ -1,45 +1,69 @@
 //! Runs one case over TCP and records what came back.
 //!
-//! [`run_case`] connects, makes the case's writes (pausing before each as
-//! the case says, reading meanwhile), then reads until it can judge:
+//! The verdict must be a pure function of the bytes received, where the
+//! connection closed and the time windows the case states, never of how
+//! reads happened to be split or of machine load. So [`run_case`] never
+//! guesses when a server is done; it reads to a point it can state, in
+//! named phases:
 //!
-//! 1. if an expect has `silent_ms`, nothing may arrive for that long after
-//!    the last write; if nothing does, the case ends there (silent, open);
-//! 2. otherwise it reads until the server closes, or until the stream is
-//!    at a message boundary after as many complete final responses as the
-//!    bytes hold request lines (waiting at most [`SETTLE`] for that), or
-//!    failing that after at least one;
-//! 3. if the connection is still open then, it sends the follow-up probe
-//!    ([`PROBE`], `GET /`) and reads until one more complete final response
-//!    arrives or the server closes. Responses come in request order
-//!    (RFC 9112 §9.3.2), so the last response is the probe's answer and every
-//!    one before it answers the case's bytes; an answered probe proves the
-//!    connection open, a close proves it closed. When fewer answers than
-//!    request lines had come before the probe, it reads for one more
-//!    [`SETTLE`] after the probe's apparent answer, so that a late answer to
-//!    the case is not taken for the probe's; and an apparent answer that is
-//!    not 2xx and is followed by a close within [`SETTLE`] is the case's.
+//! 1. **write** ([`write_case`]): the case's writes, each after its pause,
+//!    reading meanwhile; what had arrived before each write is recorded
+//!    ([`Observation::before_write`]).
+//! 2. **silence** ([`await_silence`]): if an expect has `silent_ms`,
+//!    nothing may arrive for that long; if nothing does and the connection
+//!    stays open, the case ends there.
+//! 3. **await answers** ([`await_answers`]): the case's bytes are framed as
+//!    a server frames them ([`crate::http::frame_requests`], RFC 9112 §6.3),
+//!    which says how many final responses a server that reads them so sends
+//!    ([`crate::http::RequestStream::answers_expected`], at least one).
+//!    The client reads until the server closes, or until that many complete
+//!    final responses have come and the stream is at a message boundary, or
+//!    until the time bound ([`Options::timeout`]) runs out. Bytes that start
+//!    no response do not end the wait: the client reads on to the close or
+//!    the time bound, so "closed" never depends on whether the close had
+//!    been read yet.
+//! 4. **probe** ([`probe`]): if the connection is open, every expected
+//!    answer came, nothing unparseable came and no request of the case asked
+//!    the server to close, the client sends [`PROBE`] (`GET /` with
+//!    `Connection: close`) and reads until the server closes or the time
+//!    bound runs out. The probe asks for a close, so a server that answers
+//!    it ends the stream by itself, and every response the server sent
+//!    after the case's bytes (a desynchronised server's answers to bytes
+//!    hidden in a body, say) is in the stream, whenever it came.
+//! 5. **attribute** ([`attribute`]): responses come in request order
+//!    (RFC 9112 §9.3.2), so the probe's answer is the last final response,
+//!    and only if there are more final responses than the case's bytes
+//!    expect: the count comes from the bytes sent, not from when the probe
+//!    went out. An answered probe proves the connection open; otherwise
+//!    whatever came answers the case.
 //!
-//! Every read has a timeout and the whole case a deadline ([`Options`]), so
-//! a server that hangs costs the time bound, never the run. Responses are
-//! framed as a client frames them (RFC 9112 §6.3): no body for a response
-//! to HEAD or a 1xx, 204 or 304; then chunked; then Content-Length; else
-//! until the connection closes. 1xx responses are kept apart as interim.
-//! The raw bytes, both ways, are kept for the report.
+//! A case whose requests ask the server to close (`Connection: close`,
+//! HTTP/1.0, both Content-Length and Transfer-Encoding) is probed only if
+//! the connection is still open after the time bound: the client first
+//! reads to the close, so a server that honours the close is never sent a
+//! request it could answer.
+//!
+//! Responses are framed as a client frames them (RFC 9112 §6.3), by
+//! [`crate::http::split_responses`]; 1xx responses are kept apart as
+//! interim. The raw bytes, both ways, are kept for the report.
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::case::Case;
 pub use crate::http::request_methods;
-use crate::http::{field_names, split_responses, BodyFraming, Part};
+use crate::http::{field_names, frame_requests, split_responses, BodyFraming, Part, RequestStream};
+use crate::schedule::Slot;
 
 /// The follow-up request that tells an open connection from a closed one.
-pub const PROBE: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+/// It asks the server to close after answering (RFC 9112 §9.6), so that
+/// reading to the close collects every response the server sends.
+pub const PROBE: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 
-/// How long to wait for answers to all the requests a case's bytes seem to
-/// hold before probing after fewer (see [`run_case`]).
-pub const SETTLE: Duration = Duration::from_millis(100);
+/// A connect slower than this is taken as a sign that the server's accept
+/// queue overflowed (Linux drops the SYN and the client sends it again a
+/// second later): the case is run again rather than judged.
+pub const SLOW_CONNECT: Duration = Duration::from_millis(500);
 
 /// How a case is run.
 #[derive(Debug, Clone, Copy)]
@@ -71,18 +95,29 @@ pub enum Closed {
 /// What became of the follow-up probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Probe {
-    /// Not sent: the connection was closed (or silent, or never answered)
-    /// before it could be.
+    /// Not sent: writing it failed (the server was closing).
     NotSent,
     /// Sent and answered with this status: the connection stayed open.
     Answered(u16),
-    /// Sent and not answered within the time bound, the connection still open.
+    /// Sent and not answered before the close or the time bound.
     Unanswered,
+}
+
+/// Why an attempt at a case tells nothing about the server: the scheduler
+/// runs it again ([`crate::schedule`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TurnedAway {
+    /// Occurs when the connection could not be made (refused, timed out).
+    Refused(String),
+    /// Occurs when connecting took longer than [`SLOW_CONNECT`].
+    SlowConnect(Duration),
+    /// Occurs when the connection was reset before a single byte came back.
+    ResetUnanswered,
 }
 
 /// One final (non-1xx) response as the client framed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
+pub struct ReceivedResponse {
     /// The status code.
     pub status: u16,
     /// The head as it came: status-line, field lines, empty line.
@@ -98,7 +133,7 @@ pub struct Response {
     pub stray_after: usize,
 }
 
-impl Response {
+impl ReceivedResponse {
     /// Whether a field of this name came (ASCII case-insensitive).
     pub fn has_field(&self, name: &str) -> bool {
         self.fields.iter().any(|f| f.eq_ignore_ascii_case(name))
@@ -112,23 +147,29 @@ pub struct Observation {
     pub sent: Vec<u8>,
     /// Why a write failed, when one did (the server may close early).
     pub write_error: Option<String>,
+    /// For each write made (index = write number - 1), how many bytes had
+    /// arrived just before it: a response before the body was sent shows
+    /// here, judged against the pause the case states.
+    pub before_write: Vec<usize>,
     /// Every byte read, the probe's answer included.
     pub received: Vec<u8>,
     /// Statuses of 1xx responses, in order.
     pub interim: Vec<u16>,
-    /// The heads of those 1xx responses, in the same order.
+    /// The heads of those 1xx responses (status-line, fields, empty line),
+    /// parallel to `interim`.
     pub interim_heads: Vec<Vec<u8>>,
-    /// How many bytes had arrived when each write (by index) was about to
-    /// be made: what the server sent before it.
-    pub before_write: Vec<usize>,
     /// Final responses to the case's bytes (the probe's answer excluded),
-    /// complete ones first, possibly one incomplete last.
-    pub responses: Vec<Response>,
+    /// every one that came until the close or the time bound, in order;
+    /// possibly one incomplete last.
+    pub responses: Vec<ReceivedResponse>,
+    /// How many final responses the case's bytes call for, as framed by
+    /// [`crate::http::frame_requests`] (at least 1).
+    pub answers_expected: usize,
     /// Bytes that started no response at the beginning of the stream.
     pub stray_before: usize,
     /// How the connection closed before the probe was answered, if it did.
     pub closed: Option<Closed>,
-    /// The follow-up probe.
+    /// The follow-up probe, when it was sent or tried.
     pub probe: Option<Probe>,
     /// The silent window that passed with nothing arriving and the
     /// connection open (the case then ends).
@@ -137,13 +178,15 @@ pub struct Observation {
     pub timed_out: bool,
     /// Why the case could not be run at all (the server is unreachable).
     pub error: Option<String>,
+    /// Why this attempt says nothing about the server, when it does not.
+    pub turned_away: Option<TurnedAway>,
     /// How long the case took.
     pub elapsed: Duration,
 }
 
 impl Observation {
     /// The complete final responses to the case's bytes.
-    pub fn complete(&self) -> impl Iterator<Item = &Response> {
+    pub fn complete(&self) -> impl Iterator<Item = &ReceivedResponse> {
         self.responses.iter().filter(|r| r.complete)
     }
 
@@ -202,47 +245,111 @@ impl Observation {
             (None, Some(Probe::Unanswered)) => "open, follow-up GET unanswered".into(),
             (None, _) if self.silent.is_some() => "open".into(),
             (None, _) if self.timed_out => "open, timed out waiting".into(),
-            (None, None) => "open, not probed after unparseable bytes".into(),
+            (None, None) => "open, not probed".into(),
             (None, Some(Probe::NotSent)) => "open".into(),
         }
     }
 }
 
-/// What [`split`] made of the bytes read so far.
-struct Split {
-    interim: Vec<u16>,
-    interim_heads: Vec<Vec<u8>>,
-    finals: Vec<Response>,
+/// One connection while a case runs: the socket, every byte read, and how
+/// it ended.
+struct CaseConnection<'p> {
+    stream: TcpStream,
+    received: Vec<u8>,
+    closed: Option<Closed>,
+    /// Held until the server shows it accepted the connection (a byte, or a
+    /// close); see [`crate::schedule`].
+    slot: Option<Slot<'p>>,
+}
+
+impl CaseConnection<'_> {
+    /// Reads once, waiting at most until `until`; records data and closes.
+    fn read_once(&mut self, until: Instant) {
+        if self.closed.is_some() {
+            return;
+        }
+        let left = until
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
+        if self.stream.set_read_timeout(Some(left)).is_err() {
+            self.closed = Some(Closed::Reset);
+            return;
+        }
+        let mut buf = [0u8; 16 * 1024];
+        match self.stream.read(&mut buf) {
+            Ok(0) => self.closed = Some(Closed::Eof),
+            Ok(n) => self.received.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => self.closed = Some(Closed::Reset),
+        }
+        if !self.received.is_empty() || self.closed.is_some() {
+            if let Some(slot) = self.slot.take() {
+                slot.confirm();
+            }
+        }
+    }
+
+    /// Reads until `done` holds, the connection closes or `until` passes;
+    /// whether the time ran out first.
+    fn read_until(&mut self, until: Instant, mut done: impl FnMut(&[u8]) -> bool) -> bool {
+        loop {
+            if self.closed.is_some() || done(&self.received) {
+                return false;
+            }
+            if Instant::now() >= until {
+                return true;
+            }
+            self.read_once(until);
+        }
+    }
+
+    /// Reads whatever arrives until `until` or the close.
+    fn read_for(&mut self, until: Instant) {
+        while self.closed.is_none() && Instant::now() < until {
+            self.read_once(until);
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes)?;
+        self.stream.flush()
+    }
+}
+
+/// What the responses read so far look like, framed by the methods sent.
+struct Responses {
+    interim: Vec<(u16, Vec<u8>)>,
+    finals: Vec<ReceivedResponse>,
     stray_before: usize,
     /// Every part is a complete response (no partial head, body or garbage).
     at_boundary: bool,
-    /// Bytes that cannot start a response came: more reading will not help.
+    /// Bytes that cannot start a response came.
     broken: bool,
 }
 
-fn split(received: &[u8], methods: &[&[u8]], closed: bool) -> Split {
-    let parts = split_responses(received, methods);
-    let mut out = Split {
+/// Frames `received` into responses; `closed` says whether a body that
+/// runs to the close is complete.
+fn frame_received(received: &[u8], methods: &[&[u8]], closed: bool) -> Responses {
+    let mut out = Responses {
         interim: Vec::new(),
-        interim_heads: Vec::new(),
         finals: Vec::new(),
         stray_before: 0,
         at_boundary: true,
         broken: false,
     };
-    for part in parts {
+    for part in split_responses(received, methods) {
         match part {
             Part::Response(r) => {
                 let complete = !r.truncated && (r.framing != BodyFraming::UntilClose || closed);
                 if !complete {
                     out.at_boundary = false;
                 }
-                if (100..200).contains(&r.status) && r.status != 101 {
-                    out.interim.push(r.status);
-                    out.interim_heads.push(r.head.to_vec());
+                if r.is_interim() {
+                    out.interim.push((r.status, r.head.to_vec()));
                     continue;
                 }
-                out.finals.push(Response {
+                out.finals.push(ReceivedResponse {
                     status: r.status,
                     head: r.head.to_vec(),
                     fields: field_names(r.head),
@@ -265,82 +372,32 @@ fn split(received: &[u8], methods: &[&[u8]], closed: bool) -> Split {
     out
 }
 
-/// The state of one connection while a case runs.
-struct Conn {
-    stream: TcpStream,
-    received: Vec<u8>,
-    closed: Option<Closed>,
-}
-
-enum Wait {
-    /// The condition holds.
-    Done,
-    /// The deadline passed first.
-    TimedOut,
-}
-
-impl Conn {
-    /// Reads once, waiting at most until `until`; records data and closes.
-    fn read_once(&mut self, until: Instant) {
-        if self.closed.is_some() {
-            return;
-        }
-        let now = Instant::now();
-        let left = until
-            .saturating_duration_since(now)
-            .max(Duration::from_millis(1));
-        if self.stream.set_read_timeout(Some(left)).is_err() {
-            self.closed = Some(Closed::Reset);
-            return;
-        }
-        let mut buf = [0u8; 16 * 1024];
-        match self.stream.read(&mut buf) {
-            Ok(0) => self.closed = Some(Closed::Eof),
-            Ok(n) => self.received.extend_from_slice(&buf[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(_) => self.closed = Some(Closed::Reset),
-        }
-    }
-
-    /// Reads until `done` holds, the connection closes or `until` passes.
-    fn read_until(&mut self, until: Instant, mut done: impl FnMut(&Conn) -> bool) -> Wait {
-        loop {
-            if done(self) || self.closed.is_some() {
-                return Wait::Done;
-            }
-            if Instant::now() >= until {
-                return Wait::TimedOut;
-            }
-            self.read_once(until);
-        }
-    }
-
-    /// Reads whatever arrives until `until` (used for pauses and silence).
-    fn read_for(&mut self, until: Instant) {
-        while self.closed.is_none() && Instant::now() < until {
-            self.read_once(until);
-        }
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.stream.write_all(bytes)?;
-        self.stream.flush()
-    }
-}
-
 /// Runs `case` against the server at `addr` on one new connection.
 pub fn run_case(addr: SocketAddr, case: &Case, options: &Options) -> Observation {
+    run_case_in(addr, case, options, None)
+}
+
+/// Runs `case` holding a scheduler's `slot` until the server shows it
+/// accepted the connection (see [`crate::schedule`]).
+pub fn run_case_in(
+    addr: SocketAddr,
+    case: &Case,
+    options: &Options,
+    slot: Option<Slot<'_>>,
+) -> Observation {
     let start = Instant::now();
     let mut obs = Observation::default();
     let stream = match TcpStream::connect_timeout(&addr, options.timeout) {
         Ok(stream) => stream,
         Err(e) => {
-            obs.error = Some(format!("connect to {addr}: {e}"));
+            let why = format!("connect to {addr}: {e}");
+            obs.turned_away = Some(TurnedAway::Refused(why.clone()));
+            obs.error = Some(why);
             obs.elapsed = start.elapsed();
             return obs;
         }
     };
+    let connecting = start.elapsed();
     let setup = stream
         .set_nodelay(true)
         .and_then(|()| stream.set_write_timeout(Some(options.timeout)));
@@ -349,15 +406,40 @@ pub fn run_case(addr: SocketAddr, case: &Case, options: &Options) -> Observation
         obs.elapsed = start.elapsed();
         return obs;
     }
-    let mut conn = Conn {
+    let mut conn = CaseConnection {
         stream,
         received: Vec::new(),
         closed: None,
+        slot,
     };
     let sent = case.bytes();
-    let mut methods = request_methods(&sent);
+    let framing = frame_requests(&sent);
 
-    // The writes, reading during each pause.
+    write_case(&mut conn, case, &mut obs);
+    let silent = await_silence(&mut conn, case, &mut obs);
+    if !silent {
+        let answered = await_answers(&mut conn, &framing, options, &mut obs);
+        // A case that asks the server to close gives it the time bound to
+        // do so; only a connection still open then is probed.
+        let open = answered
+            && (!framing.closes() || conn.read_until(Instant::now() + options.timeout, |_| false));
+        if open {
+            obs.probe = Some(probe(&mut conn, options, &mut obs));
+        }
+    }
+    let _ = conn.stream.shutdown(Shutdown::Both);
+    attribute(&mut obs, &framing, conn.received, conn.closed);
+    if connecting > SLOW_CONNECT {
+        obs.turned_away = Some(TurnedAway::SlowConnect(connecting));
+    } else if obs.closed == Some(Closed::Reset) && obs.received.is_empty() {
+        obs.turned_away = Some(TurnedAway::ResetUnanswered);
+    }
+    obs.elapsed = start.elapsed();
+    obs
+}
+
+/// Phase 1: the case's writes, each after its pause, reading meanwhile.
+fn write_case(conn: &mut CaseConnection<'_>, case: &Case, obs: &mut Observation) {
     for w in &case.writes {
         if !w.pause.is_zero() {
             conn.read_for(Instant::now() + w.pause);
@@ -368,121 +450,103 @@ pub fn run_case(addr: SocketAddr, case: &Case, options: &Options) -> Observation
         obs.before_write.push(conn.received.len());
         if let Err(e) = conn.write(&w.bytes) {
             // The server stopped reading (it may have answered and closed):
-            // what it sent is still read below, and the read sees the close.
+            // what it sent is still read, and the read sees the close.
             obs.write_error = Some(e.to_string());
             break;
         }
         obs.sent.extend_from_slice(&w.bytes);
     }
+}
+
+/// Phase 2: the case's silent window, if it states one; whether it passed
+/// with nothing arriving and the connection open (the case then ends).
+fn await_silence(conn: &mut CaseConnection<'_>, case: &Case, obs: &mut Observation) -> bool {
+    let Some(window) = case.silent_window() else {
+        return false;
+    };
+    conn.read_for(Instant::now() + window);
+    let silent = conn.received.is_empty() && conn.closed.is_none();
+    if silent {
+        obs.silent = Some(window);
+    }
+    silent
+}
+
+/// Phase 3: reads until the server closes, or every answer the case's
+/// bytes call for has come and the stream is at a message boundary, or the
+/// time bound runs out. Returns whether every answer came with the
+/// connection open and nothing unparseable (so the probe can be sent).
+fn await_answers(
+    conn: &mut CaseConnection<'_>,
+    framing: &RequestStream<'_>,
+    options: &Options,
+    obs: &mut Observation,
+) -> bool {
+    let wanted = framing.answers_expected().max(1);
+    obs.answers_expected = wanted;
+    let methods = framing.methods();
     let deadline = Instant::now() + options.timeout;
+    let timed_out = conn.read_until(deadline, |received| {
+        let r = frame_received(received, &methods, false);
+        !r.broken && r.at_boundary && r.finals.len() >= wanted
+    });
+    obs.timed_out |= timed_out;
+    conn.closed.is_none() && !timed_out
+}
 
-    // 1. Silence.
-    let mut silent = false;
-    if let Some(window) = case.silent_window() {
-        conn.read_for(Instant::now() + window);
-        if conn.received.is_empty() && conn.closed.is_none() {
-            obs.silent = Some(window);
-            silent = true;
-        }
+/// Phase 4: sends [`PROBE`] and reads until the close or the time bound.
+fn probe(conn: &mut CaseConnection<'_>, options: &Options, obs: &mut Observation) -> Probe {
+    let deadline = Instant::now() + options.timeout;
+    let sent = conn.write(PROBE).is_ok();
+    // Read to the close either way: a server that is closing has still
+    // sent what it sent.
+    obs.timed_out |= conn.read_until(deadline, |_| false);
+    if sent {
+        // Settled in [`attribute`], from the whole stream.
+        Probe::Unanswered
+    } else {
+        Probe::NotSent
     }
+}
 
-    // 2. The first complete final response, or a close.
-    let mut probe = None;
-    if !silent {
-        // First wait a little for an answer to every request the bytes
-        // seem to hold, so that a server writing its answers one by one is
-        // not probed between two of them; then settle for one answer.
-        let requests = methods.len().max(1);
-        let settle = deadline.min(Instant::now() + SETTLE.min(options.timeout));
-        let mut wait = conn.read_until(settle, |c| {
-            let s = split(&c.received, &methods, false);
-            (s.at_boundary && s.finals.len() >= requests) || s.broken
-        });
-        if matches!(wait, Wait::TimedOut) {
-            wait = conn.read_until(deadline, |c| {
-                let s = split(&c.received, &methods, false);
-                (s.at_boundary && !s.finals.is_empty()) || s.broken
-            });
-        }
-        if matches!(wait, Wait::TimedOut) {
-            obs.timed_out = true;
-        }
-        let broken = split(&conn.received, &methods, false).broken;
-        // 3. The probe (pointless after bytes that are no response).
-        if conn.closed.is_none() && !obs.timed_out && !broken {
-            let before = split(&conn.received, &methods, false).finals.len();
-            methods.push(b"GET");
-            if conn.write(PROBE).is_err() {
-                // The server is closing; what it sent is still read.
-                conn.read_until(deadline, |_| false);
-                probe = Some(Probe::NotSent);
-            } else {
-                let wait = conn.read_until(deadline, |c| {
-                    let s = split(&c.received, &methods, false);
-                    s.at_boundary && s.finals.len() > before
-                });
-                let mut answered = conn.closed.is_none() && matches!(wait, Wait::Done);
-                if matches!(wait, Wait::TimedOut) {
-                    obs.timed_out = true;
-                }
-                // A server that wrote fewer answers than the case holds
-                // requests may only have been slow with the rest: the
-                // response taken for the probe's could be the case's. Give
-                // stragglers one more settling time; if more arrive, the
-                // last is still the probe's (RFC 9112 §9.3.2: in order).
-                if answered && before < requests {
-                    let settle = deadline.min(Instant::now() + SETTLE.min(options.timeout));
-                    conn.read_until(settle, |c| {
-                        let s = split(&c.received, &methods, false);
-                        s.at_boundary && s.finals.len() > requests
-                    });
-                    // A close now means what it means before: the last
-                    // answer was the case's (a server that answers bytes
-                    // the request lines did not count, then closes).
-                    answered = conn.closed.is_none();
-                }
-                // `GET /` that is not answered with 2xx may not have been
-                // answered at all: the response could be the case's, to
-                // bytes no request line counted (a server that reads the
-                // rest of a smuggled body as a request, answers 400 and
-                // closes). If the connection closes within a settling
-                // time, that is what happened.
-                let last = split(&conn.received, &methods, false)
-                    .finals
-                    .last()
-                    .map(|r| r.status);
-                if answered && !last.is_some_and(|s| (200..300).contains(&s)) {
-                    let settle = deadline.min(Instant::now() + SETTLE.min(options.timeout));
-                    conn.read_for(settle);
-                    answered = conn.closed.is_none();
-                }
-                probe = Some(if answered {
-                    let s = split(&conn.received, &methods, false);
-                    Probe::Answered(s.finals.last().map_or(0, |r| r.status))
-                } else {
-                    Probe::Unanswered
-                });
-            }
-        }
+/// Phase 5: splits the whole stream into the case's answers and the
+/// probe's, and records them in `obs`.
+///
+/// The probe's answer is the last final response, when it is complete and
+/// there are more final responses than the case's bytes call for
+/// ([`Observation::answers_expected`]); then the connection counts as open
+/// (its close afterwards was asked for by the probe). A response counted
+/// for the probe is never one of the case's when the server agrees with
+/// the framing of the bytes sent, and the rule reads only the stream, so
+/// the same bytes always give the same account.
+fn attribute(
+    obs: &mut Observation,
+    framing: &RequestStream<'_>,
+    received: Vec<u8>,
+    closed: Option<Closed>,
+) {
+    let mut methods = framing.methods();
+    // Final responses beyond the framed requests answer a GET: bytes the
+    // framing did not count, or the probe.
+    methods.resize(methods.len().max(obs.answers_expected), b"GET");
+    methods.push(b"GET");
+    let mut framed = frame_received(&received, &methods, closed.is_some());
+    let probe_answered = obs.probe == Some(Probe::Unanswered)
+        && framed.finals.len() > obs.answers_expected
+        && framed
+            .finals
+            .last()
+            .is_some_and(|r| r.complete && r.stray_after == 0);
+    if probe_answered {
+        let answer = framed.finals.pop().expect("more finals than expected");
+        obs.probe = Some(Probe::Answered(answer.status));
+        obs.closed = None;
+    } else {
+        obs.closed = closed;
     }
-    let _ = conn.stream.shutdown(Shutdown::Both);
-
-    let closed = conn.closed.is_some();
-    let mut s = split(&conn.received, &methods, closed);
-    if matches!(probe, Some(Probe::Answered(_))) {
-        s.finals.pop();
-    } else if probe.is_some() {
-        // Not answered: whatever came was for the case.
-        methods.pop();
-        s = split(&conn.received, &methods, closed);
-    }
-    obs.interim = s.interim;
-    obs.interim_heads = s.interim_heads;
-    obs.responses = s.finals;
-    obs.stray_before = s.stray_before;
-    obs.closed = conn.closed;
-    obs.probe = probe;
-    obs.received = conn.received;
-    obs.elapsed = start.elapsed();
-    obs
+    obs.interim = framed.interim.iter().map(|(s, _)| *s).collect();
+    obs.interim_heads = framed.interim.into_iter().map(|(_, h)| h).collect();
+    obs.responses = framed.finals;
+    obs.stray_before = framed.stray_before;
+    obs.received = received;
 }

@@ -11,6 +11,8 @@
 //! - [`capture`]: records real clients into fixtures.
 //! - [`case`]: RFC conformance cases loaded from `fixtures/cases/`.
 //! - [`client`]: runs one case over TCP and reads what comes back.
+//! - [`schedule`]: spreads cases over connections without overrunning a
+//!   server's accept queue; runs again what was turned away.
 //! - [`wire`]: status-line, field-line and IMF-fixdate checks of response heads.
 //! - [`verdict`]: PASS / WARN / FAIL / ERROR from what came back.
 //! - [`report`]: terminal, JSON, JUnit and HTML reports.
@@ -27,6 +29,7 @@ pub mod render;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod schedule;
 pub mod snapshot;
 pub mod strategies;
 pub mod verdict;

@@ -15,16 +15,15 @@ use std::io::{self, IsTerminal};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 
 use crate::case::{load_all, Case, Level};
-use crate::client::{run_case, Options};
+use crate::client::Options;
 use crate::replay::start_reference_server;
 use crate::report::{CaseResult, Report};
+use crate::schedule::{run_cases, RunOutcome, NOT_RUN};
 use crate::verdict::{judge, Outcome};
 
 /// Judge an HTTP/1.1 server by the RFC 9110/9112 conformance cases.
@@ -140,43 +139,46 @@ fn glob(p: &[u8], s: &[u8]) -> bool {
     }
 }
 
-/// Runs `cases` against `addr`, `jobs` at a time, each on its own
-/// connection; results in the order of `cases`.
+/// Runs `cases` against `addr`, at most `jobs` at a time, each on its own
+/// connection, paced so as not to overrun the server's accept queue
+/// ([`crate::schedule`]); results in the order of `cases`.
 pub fn run_all(
     addr: SocketAddr,
     cases: &[Case],
     options: &Options,
     jobs: usize,
 ) -> Vec<CaseResult> {
-    // Longest first (their own pauses and silent windows), so that a case
-    // that waits a second by design does not start last.
-    let mut order: Vec<usize> = (0..cases.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(cases[i].planned_wait()));
-    let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<CaseResult>>> = Mutex::new(vec![None; cases.len()]);
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, cases.len().max(1)) {
-            scope.spawn(|| {
-                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let case = &cases[i];
-                    let observation = run_case(addr, case, options);
-                    let verdict = judge(case, &observation);
-                    let result = CaseResult {
-                        case: case.clone(),
-                        observation,
-                        verdict,
-                    };
-                    slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
-                }
-            });
-        }
-    });
-    slots
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .map(|r| r.expect("every case was run"))
+    results_of(cases, run_cases(addr, cases, options, jobs, &|_, _| {}))
+}
+
+/// Judges each case's observation.
+pub fn results_of(cases: &[Case], outcome: RunOutcome) -> Vec<CaseResult> {
+    cases
+        .iter()
+        .zip(outcome.observations)
+        .map(|(case, observation)| CaseResult {
+            case: case.clone(),
+            verdict: judge(case, &observation),
+            observation,
+        })
         .collect()
+}
+
+/// Whether a case was not run because the server had gone down.
+fn is_not_run(result: &CaseResult) -> bool {
+    result
+        .observation
+        .error
+        .as_deref()
+        .is_some_and(|e| e.starts_with(NOT_RUN))
+}
+
+/// Checks once, before any case, that the target takes a connection: a
+/// target that refuses or does not answer the connect is one message.
+pub fn check_reachable(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
+    std::net::TcpStream::connect_timeout(&addr, timeout)
+        .map(drop)
+        .map_err(|e| format!("cannot connect to {addr}: {e}; is the server running?"))
 }
 
 /// The default number of parallel cases: 8 per CPU, at least 32. Cases
@@ -388,8 +390,22 @@ pub fn main(args: &[String]) -> ExitCode {
         },
     };
 
+    if args.target.is_some() {
+        if let Err(e) = check_reachable(addr, options.timeout) {
+            return usage_error(e);
+        }
+    }
     let start = Instant::now();
-    let results = run_all(addr, &cases, &options, jobs);
+    let outcome = run_cases(addr, &cases, &options, jobs, &|_, _| {});
+    let down_after = outcome.down_after.clone();
+    if outcome.retries > 0 {
+        eprintln!(
+            "note: {} attempt(s) were turned away (refused, slow to connect, or reset before \
+             any answer) and run again at a lower pace",
+            outcome.retries
+        );
+    }
+    let results = results_of(&cases, outcome);
     let report = Report {
         target,
         results,
@@ -401,7 +417,31 @@ pub fn main(args: &[String]) -> ExitCode {
 
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let _ = report.write_terminal(&mut stdout.lock(), color, args.quiet);
+    match &down_after {
+        None => {
+            let _ = report.write_terminal(&mut stdout.lock(), color, args.quiet);
+        }
+        Some((ran, why)) => {
+            // The cases after the server went down were not run: one line
+            // for them all, not an account each.
+            let ran_only = Report {
+                target: report.target.clone(),
+                results: report
+                    .results
+                    .iter()
+                    .filter(|r| !is_not_run(r))
+                    .cloned()
+                    .collect(),
+                elapsed: report.elapsed,
+            };
+            let _ = ran_only.write_terminal(&mut stdout.lock(), color, args.quiet);
+            let not_run = report.results.len() - ran_only.results.len();
+            eprintln!(
+                "error: the server went down after {ran} case(s) ({why}); \
+                 {not_run} case(s) not run, counted as ERROR"
+            );
+        }
+    }
 
     let mut status = 0u8;
     let mut write = |path: &Option<PathBuf>, what: &str, text: &dyn Fn() -> String| {

@@ -7,9 +7,10 @@
 //! saying what the server did instead. ERROR means the harness could not
 //! judge: the server was unreachable.
 use std::fmt;
+use std::time::Duration;
 
-use crate::case::{Case, ConnectionRule, Expect, Given, Level};
-use crate::client::Observation;
+use crate::case::{Case, ConnectionRule, Expect, Given, Level, StatusPattern};
+use crate::client::{Observation, ReceivedResponse};
 
 /// The result of one case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -110,29 +111,60 @@ pub fn judge(case: &Case, obs: &Observation) -> Verdict {
 }
 
 /// Whether every condition of `expect` holds for `obs`; if not, the first
-/// that does not, in words.
+/// that does not, in words. The conditions are checked group by group, in
+/// this order: the silent window (which, when set, decides alone), the
+/// statuses, the interim responses, the grammar of what came, when the
+/// answer began, the fields of responses of some statuses, the first
+/// response's content and fields, the count of answers, the connection.
 pub fn check(expect: &Expect, obs: &Observation) -> Result<(), String> {
     if let Some(window) = expect.silent {
-        return match obs.silent {
-            Some(d) if d >= window => match expect.connection {
-                ConnectionRule::Closed => Err("the connection stayed open".into()),
-                _ => Ok(()),
-            },
-            _ if obs.closed.is_some() && obs.received.is_empty() => Err(format!(
-                "the connection closed within {} ms",
-                window.as_millis()
-            )),
-            _ => Err(format!(
-                "{} bytes arrived within {} ms",
-                obs.received.len(),
-                window.as_millis()
-            )),
-        };
+        return check_silence(window, expect.connection, obs);
     }
-    let complete: Vec<_> = obs.complete().collect();
-    let first = complete.first();
+    let complete: Vec<&ReceivedResponse> = obs.complete().collect();
+    check_statuses(expect, &complete)?;
+    check_interim(expect, obs)?;
+    if expect.well_formed {
+        check_well_formed(obs, &complete)?;
+    }
+    if let Some(n) = expect.answered_before_write {
+        check_answered_before(n, obs)?;
+    }
+    if let Some(scope) = &expect.absent_in {
+        check_absent_in(scope, &expect.absent, obs, &complete)?;
+    }
+    check_first_response(expect, complete.first().copied())?;
+    if expect.responses.is_some() || expect.sequence.is_some() {
+        check_nothing_else(obs, &complete)?;
+    }
+    check_connection(expect.connection, obs)
+}
+
+/// `silent_ms`: nothing arrived for `window` and the connection stayed
+/// open (or, with `connection = "closed"`, that is a miss).
+fn check_silence(window: Duration, rule: ConnectionRule, obs: &Observation) -> Result<(), String> {
+    match obs.silent {
+        Some(d) if d >= window => match rule {
+            ConnectionRule::Closed => Err("the connection stayed open".into()),
+            _ => Ok(()),
+        },
+        _ if obs.closed.is_some() && obs.received.is_empty() => Err(format!(
+            "the connection closed within {} ms",
+            window.as_millis()
+        )),
+        _ => Err(format!(
+            "{} bytes arrived within {} ms",
+            obs.received.len(),
+            window.as_millis()
+        )),
+    }
+}
+
+/// `status` (of the first complete final response), `sequence` (every
+/// complete final response's status, in order) and `responses` (their
+/// number).
+fn check_statuses(expect: &Expect, complete: &[&ReceivedResponse]) -> Result<(), String> {
     if let Some(pattern) = &expect.status {
-        match first {
+        match complete.first() {
             None => return Err("no complete response".into()),
             Some(r) if !pattern.matches(r.status) => {
                 return Err(format!("status {} is not {pattern}", r.status))
@@ -154,114 +186,149 @@ pub fn check(expect: &Expect, obs: &Observation) -> Result<(), String> {
             return Err(format!("{} complete responses, not {n}", complete.len()));
         }
     }
-    if let Some(pattern) = &expect.interim {
-        if !obs.interim.iter().any(|s| pattern.matches(*s)) {
-            return Err(format!("no interim {pattern}"));
+    Ok(())
+}
+
+/// `interim`: some 1xx response matched the pattern.
+fn check_interim(expect: &Expect, obs: &Observation) -> Result<(), String> {
+    match &expect.interim {
+        Some(pattern) if !obs.interim.iter().any(|s| pattern.matches(*s)) => {
+            Err(format!("no interim {pattern}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `well_formed`: whatever came must be responses a sender could have
+/// written; no answer at all is left to the cases about answering.
+fn check_well_formed(obs: &Observation, complete: &[&ReceivedResponse]) -> Result<(), String> {
+    if obs.stray_before > 0 {
+        return Err(format!("{} bytes that start no response", obs.stray_before));
+    }
+    for (i, r) in complete.iter().enumerate() {
+        if let Some(problem) = crate::wire::head_problem(&r.head) {
+            return Err(format!("response {}: {problem}", i + 1));
+        }
+        if r.stray_after > 0 {
+            return Err(format!(
+                "response {}: followed by {} bytes that are no response",
+                i + 1,
+                r.stray_after
+            ));
         }
     }
-    if expect.well_formed {
-        // Whatever came must be responses a sender could have written; no
-        // answer at all is left to the cases about answering.
-        if obs.stray_before > 0 {
-            return Err(format!("{} bytes that start no response", obs.stray_before));
-        }
-        for (i, r) in complete.iter().enumerate() {
-            if let Some(problem) = crate::wire::head_problem(&r.head) {
-                return Err(format!("response {}: {problem}", i + 1));
-            }
-            if r.stray_after > 0 {
-                return Err(format!(
-                    "response {}: followed by {} bytes that are no response",
-                    i + 1,
-                    r.stray_after
-                ));
-            }
-        }
+    Ok(())
+}
+
+/// `answered_before_write`: the first response (interim or final) had begun
+/// to arrive before write `n` (1-based) was made, i.e. within the pause the
+/// case states before it (RFC 9110 §10.1.1: an "immediate" answer). A write
+/// the client never made (the server had closed) came after everything.
+fn check_answered_before(n: usize, obs: &Observation) -> Result<(), String> {
+    let before = obs
+        .before_write
+        .get(n - 1)
+        .copied()
+        .unwrap_or(obs.received.len());
+    if before == 0 {
+        return Err(format!("nothing had arrived before write {n}"));
     }
-    if let Some(n) = expect.answered_before_write {
-        // A write the client never made (the server had closed) came after
-        // everything the server sent.
-        let before = obs
-            .before_write
-            .get(n - 1)
-            .copied()
-            .unwrap_or(obs.received.len());
-        if before == 0 {
-            return Err(format!("nothing had arrived before write {n}"));
+    Ok(())
+}
+
+/// `absent_in`: the `absent` fields are in no response, interim ones
+/// included, whose status matches `scope` (RFC 9112 §6.1: no
+/// Transfer-Encoding in a 1xx or 204).
+fn check_absent_in(
+    scope: &StatusPattern,
+    absent: &[String],
+    obs: &Observation,
+    complete: &[&ReceivedResponse],
+) -> Result<(), String> {
+    let interim = obs
+        .interim
+        .iter()
+        .zip(&obs.interim_heads)
+        .map(|(s, h)| (*s, h.as_slice()));
+    let finals = complete.iter().map(|r| (r.status, r.head.as_slice()));
+    for (status, head) in interim.chain(finals) {
+        if !scope.matches(status) {
+            continue;
         }
-    }
-    if let Some(scope) = &expect.absent_in {
-        let interim = obs
-            .interim
+        if let Some(h) = absent
             .iter()
-            .zip(&obs.interim_heads)
-            .map(|(s, h)| (*s, h.as_slice()));
-        let finals = complete.iter().map(|r| (r.status, r.head.as_slice()));
-        for (status, head) in interim.chain(finals) {
-            if !scope.matches(status) {
-                continue;
-            }
-            if let Some(h) = expect
-                .absent
-                .iter()
-                .find(|h| crate::wire::field(head, h).is_some())
-            {
-                return Err(format!("a {h} field in a {status} response"));
-            }
+            .find(|h| crate::wire::field(head, h).is_some())
+        {
+            return Err(format!("a {h} field in a {status} response"));
         }
     }
+    Ok(())
+}
+
+/// `responses` and `sequence` count everything that came: bytes that start
+/// no response (an answer without a status-line, a desync's garbage) are
+/// one answer too many.
+fn check_nothing_else(obs: &Observation, complete: &[&ReceivedResponse]) -> Result<(), String> {
+    let stray: usize = obs.stray_before + complete.iter().map(|r| r.stray_after).sum::<usize>();
+    if stray > 0 {
+        return Err(format!(
+            "{stray} bytes that are no response came with the answers"
+        ));
+    }
+    Ok(())
+}
+
+/// `no_body`, `headers`, `absent`, `version` and `date`: conditions on the
+/// first complete final response, which must then exist.
+fn check_first_response(expect: &Expect, first: Option<&ReceivedResponse>) -> Result<(), String> {
     let needs_first = expect.no_body
         || !expect.headers.is_empty()
         || (!expect.absent.is_empty() && expect.absent_in.is_none())
         || expect.version.is_some()
         || expect.date;
-    if needs_first {
-        let Some(r) = first else {
-            return Err("no complete response".into());
-        };
-        if expect.no_body && (r.body_len > 0 || r.stray_after > 0) {
-            return Err(format!(
-                "the response carried {} body bytes",
-                r.body_len + r.stray_after
-            ));
+    if !needs_first {
+        return Ok(());
+    }
+    let Some(r) = first else {
+        return Err("no complete response".into());
+    };
+    if expect.no_body && (r.body_len > 0 || r.stray_after > 0) {
+        return Err(format!(
+            "the response carried {} body bytes",
+            r.body_len + r.stray_after
+        ));
+    }
+    if let Some(h) = expect.headers.iter().find(|h| !r.has_field(h)) {
+        return Err(format!("no {h} field"));
+    }
+    if expect.absent_in.is_none() {
+        if let Some(h) = expect.absent.iter().find(|h| r.has_field(h)) {
+            return Err(format!("a {h} field"));
         }
-        if let Some(h) = expect.headers.iter().find(|h| !r.has_field(h)) {
-            return Err(format!("no {h} field"));
+    }
+    if let Some(v) = &expect.version {
+        let got = crate::wire::version(&r.head);
+        if &got != v {
+            return Err(format!("version {got}, not {v}"));
         }
-        if expect.absent_in.is_none() {
-            if let Some(h) = expect.absent.iter().find(|h| r.has_field(h)) {
-                return Err(format!("a {h} field"));
-            }
-        }
-        if let Some(v) = &expect.version {
-            let got = crate::wire::version(&r.head);
-            if &got != v {
-                return Err(format!("version {got}, not {v}"));
-            }
-        }
-        if expect.date {
-            match crate::wire::field(&r.head, "Date") {
-                None => return Err("no Date field".into()),
-                Some(value) => {
-                    if let Some(problem) = crate::wire::imf_fixdate_problem(value) {
-                        return Err(format!("Date {problem}"));
-                    }
+    }
+    if expect.date {
+        match crate::wire::field(&r.head, "Date") {
+            None => return Err("no Date field".into()),
+            Some(value) => {
+                if let Some(problem) = crate::wire::imf_fixdate_problem(value) {
+                    return Err(format!("Date {problem}"));
                 }
             }
         }
     }
-    if expect.responses.is_some() || expect.sequence.is_some() {
-        // A count of answers is a count of everything that came: bytes that
-        // start no response (an answer without a status-line, a desync's
-        // garbage) are one answer too many.
-        let stray: usize = obs.stray_before + complete.iter().map(|r| r.stray_after).sum::<usize>();
-        if stray > 0 {
-            return Err(format!(
-                "{stray} bytes that are no response came with the answers"
-            ));
-        }
-    }
-    match expect.connection {
+    Ok(())
+}
+
+/// `connection`: closed (EOF or reset, before the probe was answered), or
+/// open (the probe was answered).
+fn check_connection(rule: ConnectionRule, obs: &Observation) -> Result<(), String> {
+    match rule {
         ConnectionRule::Closed if obs.closed.is_none() => Err("the connection stayed open".into()),
         ConnectionRule::Open if !obs.stayed_open() => Err(format!(
             "the connection did not stay open ({})",

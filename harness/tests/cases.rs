@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use harness::case::{describe, load_all, Case, ErrorKind, Level, StatusPattern};
-use harness::client::{request_methods, Closed, Observation, Probe, Response};
+use harness::client::{request_methods, Closed, Observation, Probe, ReceivedResponse};
 use harness::report::{CaseResult, Report};
 use harness::run::{
     check_baseline, id_matches, read_baseline, section_matches, write_baseline_text, Selection,
@@ -205,8 +205,8 @@ fn status_patterns_match_codes_and_classes() {
     }
 }
 
-fn response(status: u16) -> Response {
-    Response {
+fn response(status: u16) -> ReceivedResponse {
+    ReceivedResponse {
         status,
         head: format!("HTTP/1.1 {status} X\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\nContent-Length: 0\r\n\r\n").into_bytes(),
         fields: vec!["Date".into(), "Content-Length".into()],

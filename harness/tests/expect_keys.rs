@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use harness::case::Case;
-use harness::client::{Closed, Observation, Probe, Response};
+use harness::client::{Closed, Observation, Probe, ReceivedResponse};
 use harness::verdict::{judge, Outcome};
 
 fn parse(text: &str) -> Result<Case, String> {
@@ -116,9 +116,9 @@ fn absent_in_needs_absent_and_a_status_pattern() {
     );
 }
 
-fn response(status: u16, fields: &str) -> Response {
+fn response(status: u16, fields: &str) -> ReceivedResponse {
     let head = format!("HTTP/1.1 {status} X\r\n{fields}Content-Length: 0\r\n\r\n").into_bytes();
-    Response {
+    ReceivedResponse {
         status,
         fields: fields
             .split("\r\n")

@@ -88,17 +88,46 @@ fn a_target_off_loopback_is_refused_unless_allowed() {
 }
 
 #[test]
-fn an_unreachable_target_is_an_error_verdict_and_fails_the_run() {
+fn an_unreachable_target_is_one_line_and_exit_2() {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let target = format!("127.0.0.1:{port}");
-    let out = run(&["--target", &target, "--id", "head-carries-no-content"]);
-    assert_eq!(code(&out), 1, "{}", text(&out.stdout));
-    assert!(text(&out.stdout).contains("  E head-carries-no-content"));
-    assert!(text(&out.stdout).contains("1 errors"));
+    let out = run(&["--target", &target]);
+    assert_eq!(code(&out), 2, "{}", text(&out.stdout));
+    assert_eq!(text(&out.stdout), "");
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("cannot connect to {target}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_server_that_dies_midway_leaves_the_rest_as_errors_in_one_line() {
+    // Answers 20 connections with 400 and a close, then stops listening.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(21).flatten() {
+            let mut stream = stream;
+            let _ = std::io::Write::write_all(
+                &mut stream,
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let out = run(&["--target", &target, "-q"]);
+    assert_eq!(code(&out), 1);
+    let err = text(&out.stderr);
+    assert!(err.contains("the server went down after"), "{err}");
+    assert!(err.contains("not run, counted as ERROR"), "{err}");
+    let terminal = text(&out.stdout);
+    let accounts = terminal.matches("  E ").count();
+    assert!(accounts < 10, "{accounts} ERROR accounts:\n{terminal}");
 }
 
 #[test]
