@@ -18,24 +18,28 @@
 //!    ([`crate::http::RequestStream::answers_expected`], at least one).
 //!    The client reads until the server closes, or until that many complete
 //!    final responses have come and the stream is at a message boundary, or
-//!    until the time bound ([`Options::timeout`]) runs out. Bytes that start
-//!    no response do not end the wait: the client reads on to the close or
-//!    the time bound, so "closed" never depends on whether the close had
-//!    been read yet.
-//! 4. **probe** ([`probe`]): if the connection is open, every expected
-//!    answer came, nothing unparseable came and no request of the case asked
-//!    the server to close, the client sends [`PROBE`] (`GET /` with
+//!    bytes came that start no response, or until the time bound
+//!    ([`Options::timeout`]) runs out.
+//! 4. **probe** ([`probe`]): if the connection is still open (and no
+//!    request of the case asked the server to close), the client sends
+//!    [`PROBE`] (`GET /` with
 //!    `Connection: close`) and reads until the server closes or the time
 //!    bound runs out. The probe asks for a close, so a server that answers
 //!    it ends the stream by itself, and every response the server sent
 //!    after the case's bytes (a desynchronised server's answers to bytes
-//!    hidden in a body, say) is in the stream, whenever it came.
+//!    hidden in a body, say) is in the stream, whenever it came. Stray
+//!    bytes never end the reading: it goes on to the close or the time
+//!    bound either way, so "closed" never depends on whether the close had
+//!    been read yet, nor on whether stray bytes came before or after the
+//!    probe went out.
 //! 5. **attribute** ([`attribute`]): responses come in request order
 //!    (RFC 9112 §9.3.2), so the probe's answer is the last final response,
 //!    and only if there are more final responses than the case's bytes
 //!    expect: the count comes from the bytes sent, not from when the probe
-//!    went out. An answered probe proves the connection open; otherwise
-//!    whatever came answers the case.
+//!    went out. After bytes that start no response, the probe's answer is
+//!    a complete response that starts in them and ends the stream
+//!    ([`answer_after_stray_bytes`]). An answered probe proves the
+//!    connection open; otherwise whatever came answers the case.
 //!
 //! A case whose requests ask the server to close (`Connection: close`,
 //! HTTP/1.0, both Content-Length and Transfer-Encoding) is probed only if
@@ -398,6 +402,9 @@ pub fn run_case_in(
         }
     };
     let connecting = start.elapsed();
+    if let Some(slot) = &slot {
+        slot.connected();
+    }
     let setup = stream
         .set_nodelay(true)
         .and_then(|()| stream.set_write_timeout(Some(options.timeout)));
@@ -488,7 +495,7 @@ fn await_answers(
     let deadline = Instant::now() + options.timeout;
     let timed_out = conn.read_until(deadline, |received| {
         let r = frame_received(received, &methods, false);
-        !r.broken && r.at_boundary && r.finals.len() >= wanted
+        r.broken || (r.at_boundary && r.finals.len() >= wanted)
     });
     obs.timed_out |= timed_out;
     conn.closed.is_none() && !timed_out
@@ -507,6 +514,36 @@ fn probe(conn: &mut CaseConnection<'_>, options: &Options, obs: &mut Observation
     } else {
         Probe::NotSent
     }
+}
+
+/// Where in `received` the probe's answer starts, and its status, when the
+/// stream holds bytes that start no response: the last `HTTP/` in those
+/// bytes from which exactly one complete final response runs to the end of
+/// the stream (a body sent on a response to HEAD, then the probe's answer).
+/// Reads only the bytes, so it is the same however they came.
+fn answer_after_stray_bytes(
+    received: &[u8],
+    framed: &Responses,
+    closed: bool,
+) -> Option<(usize, u16)> {
+    let stray = framed
+        .finals
+        .last()
+        .map_or(framed.stray_before, |r| r.stray_after);
+    if stray == 0 {
+        return None;
+    }
+    let start = received.len() - stray;
+    (start + 1..received.len())
+        .rev()
+        .filter(|&at| received[at..].starts_with(b"HTTP/"))
+        .find_map(|at| {
+            let tail = frame_received(&received[at..], &[b"GET"], closed);
+            match (&tail.finals[..], tail.at_boundary, tail.interim.is_empty()) {
+                ([only], true, true) if only.complete => Some((at, only.status)),
+                _ => None,
+            }
+        })
 }
 
 /// Phase 5: splits the whole stream into the case's answers and the
@@ -531,7 +568,8 @@ fn attribute(
     methods.resize(methods.len().max(obs.answers_expected), b"GET");
     methods.push(b"GET");
     let mut framed = frame_received(&received, &methods, closed.is_some());
-    let probe_answered = obs.probe == Some(Probe::Unanswered)
+    let probe_sent = obs.probe == Some(Probe::Unanswered);
+    let probe_answered = probe_sent
         && framed.finals.len() > obs.answers_expected
         && framed
             .finals
@@ -540,6 +578,15 @@ fn attribute(
     if probe_answered {
         let answer = framed.finals.pop().expect("more finals than expected");
         obs.probe = Some(Probe::Answered(answer.status));
+        obs.closed = None;
+    } else if let Some((at, status)) = probe_sent
+        .then(|| answer_after_stray_bytes(&received, &framed, closed.is_some()))
+        .flatten()
+    {
+        // Bytes that start no response came, and after them a response
+        // ending the stream: the probe's answer, the connection open.
+        framed = frame_received(&received[..at], &methods, closed.is_some());
+        obs.probe = Some(Probe::Answered(status));
         obs.closed = None;
     } else {
         obs.closed = closed;
