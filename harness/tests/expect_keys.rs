@@ -58,10 +58,7 @@ fn a_warn_under_a_must_names_the_sentence_that_permits_it() {
         &format!("[[expect]]\nstatus = \"411\"\n{ALLOWED}"),
     ))
     .unwrap_err();
-    assert!(
-        e.contains("allowed_by belongs to an expect with verdict"),
-        "{e}"
-    );
+    assert!(e.contains("belongs to an expect with verdict"), "{e}");
     for bad in [
         "allowed_by = \"the RFC allows it\"",
         "allowed_by = \"RFC 9112: A server MAY reject it\"",
@@ -110,10 +107,7 @@ fn absent_in_needs_absent_and_a_status_pattern() {
         "[[expect]]\nabsent = [\"Transfer-Encoding\"]\nabsent_in = \"1x4\"",
     ))
     .unwrap_err();
-    assert!(
-        e.contains("absent_in \"1x4\" is not a status pattern"),
-        "{e}"
-    );
+    assert!(e.contains("\"1x4\" is not a status pattern"), "{e}");
 }
 
 fn response(status: u16, fields: &str) -> ReceivedResponse {
