@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates fixtures/captures/: real clients on this machine (headless
+# Regenerates the sessions of fixtures/captures/ it records: real clients on this machine (headless
 # Chromium and Firefox ESR, curl, wget, Python's urllib, http.client and
 # requests, Node's fetch and http) talk to `harness capture`, which answers
 # with the reference server and saves each request's exact bytes.
@@ -8,11 +8,13 @@
 #
 #   --port N       port on 127.0.0.1 to capture on (default 8000; it shows in
 #                  every Host field, so keep it fixed for stable fixtures)
-#   --force        replace fixtures/captures/ even if some session failed
+#   --force        replace the sessions recorded even if some session failed
 #   --no-install   do not install missing tools (apt-get, pip, npm)
 #
-# Captures go to a fresh temporary folder first; fixtures/captures/ is
-# replaced only when every session succeeded (or with --force).
+# Captures go to a fresh temporary folder first; each session folder it
+# recorded (fixtures/captures/CLIENT/SESSION/) is replaced only when every
+# session succeeded (or with --force). Other folders under
+# fixtures/captures/ (captures of your own) are never touched.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -30,7 +32,7 @@ while [[ $# -gt 0 ]]; do
             ;;
         --force) FORCE=1; shift ;;
         --no-install) INSTALL=0; shift ;;
-        -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "error: unknown option '$1' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -246,21 +248,25 @@ session node-http "$V_NODE" keep-alive-chunked 2 \
     --note 'node:http with a keep-alive Agent; the POST has no Content-Length, so it is sent chunked' -- \
     node "$ROOT/scripts/capture/node_clients.js" http-keepalive "$BASE" /
 
-# --- 4. Replace fixtures/captures/ -------------------------------------------
+# --- 4. Replace the sessions recorded ------------------------------------------
 TOTAL=$(find "$OUT" -name '*.http' | wc -l)
 CLIENTS=$(find "$OUT" -mindepth 1 -maxdepth 1 -type d | wc -l)
 if [[ ${#FAILED[@]} -gt 0 ]]; then
     echo "error: ${#FAILED[@]} session(s) failed: ${FAILED[*]}" >&2
     if [[ $FORCE != 1 ]]; then
-        echo "fixtures/captures/ left as it was (use --force to replace it anyway)" >&2
+        echo "fixtures/captures/ left as it was (use --force to replace the sessions recorded anyway)" >&2
         KEEP_STAGE=1
         exit 1
     fi
 fi
-rm -rf fixtures/captures
-mkdir -p fixtures
-cp -R "$OUT" fixtures/captures
-say "fixtures/captures/: $TOTAL fixtures from $CLIENTS clients"
+for recorded in "$OUT"/*/*/; do
+    session=${recorded#"$OUT"/}
+    session=${session%/}
+    rm -rf "fixtures/captures/$session"
+    mkdir -p "fixtures/captures/$(dirname "$session")"
+    cp -R "$recorded" "fixtures/captures/$session"
+done
+say "fixtures/captures/: $TOTAL fixtures from $CLIENTS clients recorded"
 for dir in fixtures/captures/*/; do
     printf '  %-20s %3d\n' "$(basename "$dir")" "$(find "$dir" -name '*.http' | wc -l)" >&2
 done

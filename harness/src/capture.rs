@@ -28,7 +28,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use clap::Parser;
 use server::listener::{Config, Exchange, Handle, Server};
 
-use crate::fixture::{self, Sidecar};
+use crate::fixture::{self, Fixture, Sidecar};
 
 /// Header fields whose values `--redact` replaces.
 pub const REDACTED_FIELDS: [&str; 3] = ["Cookie", "Authorization", "Proxy-Authorization"];
@@ -129,6 +129,15 @@ pub enum Error {
         /// Why it failed.
         source: std::io::Error,
     },
+    /// Occurs when the session folder already holds fixtures: a capture
+    /// never adds to, or overwrites, a session. Checked before anything is
+    /// served.
+    SessionExists {
+        /// The session folder, `OUT/CLIENT/SESSION`.
+        dir: PathBuf,
+        /// How many fixture files it holds.
+        files: usize,
+    },
     /// Occurs when a fixture cannot be written, including when it already
     /// exists: a fixture is never overwritten.
     Fixture {
@@ -144,6 +153,13 @@ impl fmt::Display for Error {
         match self {
             Error::Usage(m) => write!(f, "{m}"),
             Error::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            Error::SessionExists { dir, files } => write!(
+                f,
+                "{} already holds {files} fixture file(s); a capture never adds to or \
+                 overwrites a session: choose another --session, or leave --session out \
+                 to name the session after the current time",
+                dir.display()
+            ),
             Error::Fixture { source, written } => write!(
                 f,
                 "cannot write fixture {source} (capture stopped after {} file(s))",
@@ -226,6 +242,7 @@ impl Capture {
     /// and starts serving and capturing.
     pub fn start(options: Options) -> Result<Capture, Error> {
         check(&options)?;
+        check_session_is_new(&options.dir())?;
         // Bind first with std to report a busy port plainly, before the
         // server takes over the address.
         drop(
@@ -378,6 +395,30 @@ fn check(options: &Options) -> Result<(), Error> {
     Ok(())
 }
 
+/// Refuses a session folder that already holds fixtures (`.http` or
+/// `.toml` files), so that a collision is found before a client is served
+/// rather than after it got its answer.
+fn check_session_is_new(dir: &std::path::Path) -> Result<(), Error> {
+    let files = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.path()
+                    .extension()
+                    .is_some_and(|x| x == "http" || x == "toml")
+            })
+            .count(),
+        Err(_) => 0,
+    };
+    if files > 0 {
+        return Err(Error::SessionExists {
+            dir: dir.to_owned(),
+            files,
+        });
+    }
+    Ok(())
+}
+
 /// The tap: writes one exchange as a fixture, unless the capture is
 /// closed, has its `max_requests` or has failed. Requests answered while
 /// it winds down are still captured.
@@ -399,7 +440,10 @@ fn record(state: &State, options: &Options, exchange: &Exchange<'_>) {
     let stem = file_stem(exchange.connection, exchange.index, exchange.request);
     let sidecar = Sidecar {
         client: options.client.clone(),
-        client_version: options.client_version.clone(),
+        client_version: options
+            .client_version
+            .clone()
+            .or_else(|| version_from_user_agent(&options.client, exchange.request)),
         captured_at: Some(rfc3339(SystemTime::now())),
         how: options.how.clone(),
         session: Some(options.session.clone()),
@@ -424,9 +468,7 @@ fn record(state: &State, options: &Options, exchange: &Exchange<'_>) {
             }
         }
         Err(e) => {
-            if options.verbose {
-                eprintln!("error: {e}");
-            }
+            // Reported once, by whoever finishes the capture.
             inner.error = Some(e);
             inner.stopped.get_or_insert(StopReason::Asked);
         }
@@ -443,6 +485,142 @@ fn notes(options: &Options, exchange: &Exchange<'_>) -> Option<String> {
         ));
     }
     (!notes.is_empty()).then(|| notes.join("; "))
+}
+
+/// What is wrong with a captured fixture's name or sidecar, one complete
+/// sentence per problem naming the sidecar field and how to put it right;
+/// empty when nothing is. Only fixtures named `captures/CLIENT/SESSION/FILE.http`
+/// (relative to the fixtures root) are captures; others get no problems.
+///
+/// A capture's sidecar must say who sent it (`client`, the folder name;
+/// `client_version`), when (`captured_at`) and where it stood (`session`,
+/// the folder name; `connection`, `position`, which the file name
+/// repeats), so that a recorded connection can be replayed in order.
+pub fn sidecar_problems(f: &Fixture) -> Vec<String> {
+    let parts: Vec<&str> = f.name.split('/').collect();
+    if parts.first() != Some(&"captures") {
+        return Vec::new();
+    }
+    let toml = f.path.with_extension("toml");
+    let toml = toml.display();
+    let mut problems = Vec::new();
+    let mut problem = |field: &str, fix: String| {
+        problems.push(format!("{toml}: field `{field}`: {fix}"));
+    };
+    if parts.len() != 4 {
+        problem(
+            "session",
+            format!(
+                "{} is not at captures/CLIENT/SESSION/FILE.http; move it there (harness capture \
+                 writes that layout)",
+                f.name
+            ),
+        );
+        return problems;
+    }
+    let side = &f.sidecar;
+    if side.client != parts[1] {
+        problem(
+            "client",
+            format!(
+                "says {:?} but the folder is {:?}; set client = {:?} or move the files to \
+                 captures/{}/",
+                side.client, parts[1], parts[1], side.client
+            ),
+        );
+    }
+    if side.session.as_deref() != Some(parts[2]) {
+        let now = side
+            .session
+            .as_ref()
+            .map_or("is missing".to_owned(), |s| format!("says {s:?}"));
+        problem(
+            "session",
+            format!(
+                "{now} but the folder is {:?}; set session = {:?}",
+                parts[2], parts[2]
+            ),
+        );
+    }
+    if side.client_version.is_none() {
+        problem(
+            "client_version",
+            format!(
+                "is missing; add client_version = \"...\" (the client's own version, e.g. what \
+                 `{} --version` prints), or capture again with --client-version VERSION",
+                side.client
+            ),
+        );
+    }
+    if side.captured_at.is_none() {
+        problem(
+            "captured_at",
+            "is missing; add captured_at = \"YYYY-MM-DDTHH:MM:SSZ\" (when it was captured, UTC)"
+                .to_owned(),
+        );
+    }
+    let stem = parts[3].trim_end_matches(".http");
+    match (side.connection, side.position) {
+        (Some(connection), Some(position)) => {
+            let expected = file_stem(connection, position, &f.bytes);
+            if stem != expected {
+                problem(
+                    "connection",
+                    format!(
+                        "connection = {connection} and position = {position} with this request \
+                         name the file {expected}.http, not {stem}.http; rename the .http and \
+                         .toml files, or correct connection and position"
+                    ),
+                );
+            }
+        }
+        (connection, position) => {
+            for (field, value) in [
+                ("connection", connection.is_some()),
+                ("position", position.is_some()),
+            ] {
+                if !value {
+                    problem(
+                        field,
+                        format!(
+                            "is missing; add {field} = N (the file name {stem} starts \
+                             CONNECTION-POSITION)"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// The client's version as its `User-Agent` states it (RFC 9110 §10.1.5:
+/// `User-Agent = product *( RWS ( product / comment ) )`, `product = token
+/// [ "/" product-version ]`): the version of the product named like the
+/// client (`curl/7.88.1` for client `curl` gives `7.88.1`), else the whole
+/// field value (a browser's product list says more than any one token).
+/// `None` without a `User-Agent` field.
+pub fn version_from_user_agent(client: &str, request: &[u8]) -> Option<String> {
+    let head = &request[..crate::replay::head_len(request)];
+    let value = head
+        .split(|&b| b == b'\n')
+        .skip(1)
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .take_while(|l| !l.is_empty())
+        .find_map(|line| {
+            let colon = line.iter().position(|&b| b == b':')?;
+            line[..colon].eq_ignore_ascii_case(b"user-agent").then(|| {
+                String::from_utf8_lossy(&line[colon + 1..])
+                    .trim()
+                    .to_owned()
+            })
+        })
+        .filter(|v| !v.is_empty())?;
+    let named = value.split_ascii_whitespace().find_map(|product| {
+        let (name, version) = product.split_once('/')?;
+        (name.eq_ignore_ascii_case(client) && !version.is_empty()).then(|| version.to_owned())
+    });
+    Some(named.unwrap_or(value))
 }
 
 /// The fixture name: `CC-PP-METHOD-SLUG`, connection and position on two

@@ -14,8 +14,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use crate::render::unescape;
 
 /// How strongly the quoted requirement binds (RFC 2119 keywords).
@@ -311,300 +309,681 @@ impl Case {
 
     /// Parses and checks one case file's text. `path` is used for the id
     /// check (its stem) and for messages; `category` is stored as is.
-    pub fn parse(path: &Path, category: &str, text: &str) -> Result<Case, Error> {
-        let err = |message: String| Error::invalid(path, message);
-        let file: CaseFile = toml::from_str(text).map_err(|e| {
-            Error::new(path, ErrorKind::Syntax, e.to_string().trim_end().to_owned())
+    ///
+    /// Every problem is reported, not only the first: each [`Error`] names
+    /// the key (`level`, `expect[2].status`), what is wrong and how to fix
+    /// it. Only a TOML syntax error stops the check early.
+    pub fn parse(path: &Path, category: &str, text: &str) -> Result<Case, Vec<Error>> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| {
+            vec![Error::new(
+                path,
+                ErrorKind::Syntax,
+                format!(
+                    "{} (fix the TOML syntax; see fixtures/cases/README.md)",
+                    e.to_string().trim_end()
+                ),
+            )]
         })?;
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default();
-        if file.id != stem {
-            return Err(err(format!(
-                "id {:?} differs from the file stem {stem:?}",
-                file.id
-            )));
-        }
-        if !valid_id(&file.id) {
-            return Err(err(format!(
-                "id {:?} may hold only ASCII letters, digits, '-', '_' and '.'",
-                file.id
-            )));
-        }
-        if !valid_section(&file.section) {
-            return Err(err(format!(
-                "section {:?} is not RFC/SECTION like \"9112/6.1\"",
-                file.section
-            )));
-        }
-        let level = Level::parse(&file.level).filter(|_| file.level == file.level.to_uppercase());
-        let level = level
-            .ok_or_else(|| err(format!("level {:?} is not MUST, SHOULD or MAY", file.level)))?;
-        for (key, value) in [
-            ("requirement", &file.requirement),
-            ("description", &file.description),
-        ] {
-            if value.trim().is_empty() {
-                return Err(err(format!("{key} is empty")));
-            }
-        }
-        let unescape_in = |what: &str, text: &str| {
-            let bytes = unescape(text).map_err(|e| err(format!("{what}: {e}")))?;
-            if bytes.is_empty() {
-                return Err(err(format!("{what} sends no bytes")));
-            }
-            Ok(bytes)
+        let mut checker = Checker {
+            path,
+            errors: Vec::new(),
         };
-        let writes = match (&file.send, file.write.is_empty()) {
-            (Some(_), false) => return Err(err("has both send and [[write]]; use one".into())),
-            (None, true) => return Err(err("sends nothing: needs send or [[write]]".into())),
-            (Some(send), true) => vec![Write {
-                pause: Duration::ZERO,
-                bytes: unescape_in("send", send)?,
-            }],
-            (None, false) => file
-                .write
-                .iter()
-                .enumerate()
-                .map(|(i, w)| {
-                    Ok(Write {
-                        pause: Duration::from_millis(w.pause_ms),
-                        bytes: unescape_in(&format!("write {}", i + 1), &w.bytes)?,
-                    })
-                })
-                .collect::<Result<_, Error>>()?,
-        };
-        if file.expect.is_empty() {
-            return Err(err("has no [[expect]]".into()));
+        let case = checker.case(category, &table);
+        match case {
+            Some(case) if checker.errors.is_empty() => Ok(case),
+            _ => Err(checker.errors),
         }
-        let expects = file
-            .expect
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| {
-                e.check(level, writes.len())
-                    .map_err(|m| err(format!("expect {}: {m}", i + 1)))
-            })
-            .collect::<Result<_, Error>>()?;
-        Ok(Case {
-            id: file.id,
-            category: category.to_owned(),
-            section: file.section,
-            level,
-            requirement: file.requirement.trim().to_owned(),
-            description: file.description.trim().to_owned(),
-            writes,
-            expects,
-            path: path.to_owned(),
-        })
     }
 }
 
-/// The file as written; every key known, nothing else accepted.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CaseFile {
-    id: String,
-    section: String,
-    level: String,
-    requirement: String,
-    description: String,
-    send: Option<String>,
-    #[serde(default)]
-    write: Vec<WriteFile>,
-    #[serde(default)]
-    expect: Vec<ExpectFile>,
+/// The keys a case file may hold at the top.
+const CASE_KEYS: &[&str] = &[
+    "id",
+    "section",
+    "level",
+    "requirement",
+    "description",
+    "send",
+    "write",
+    "expect",
+];
+/// The keys a `[[write]]` may hold.
+const WRITE_KEYS: &[&str] = &["pause_ms", "bytes"];
+/// The keys an `[[expect]]` may hold.
+const EXPECT_KEYS: &[&str] = &[
+    "verdict",
+    "profile",
+    "status",
+    "connection",
+    "responses",
+    "sequence",
+    "no_body",
+    "headers",
+    "absent",
+    "silent_ms",
+    "interim",
+    "version",
+    "date",
+    "well_formed",
+    "allowed_by",
+    "answered_before_write",
+    "absent_in",
+];
+/// The `[[expect]]` keys about responses, which `silent_ms` excludes.
+const ABOUT_RESPONSES: &[&str] = &[
+    "status",
+    "sequence",
+    "no_body",
+    "headers",
+    "absent",
+    "interim",
+    "version",
+    "date",
+    "well_formed",
+    "answered_before_write",
+    "absent_in",
+];
+
+/// Longest `pause_ms` or `silent_ms`, in milliseconds. Waits add straight
+/// to the suite's time; a longer wait is a soak test, not a case.
+pub const MAX_WAIT_MS: u64 = 5000;
+
+/// The TOML type of a value, as a message says it.
+fn type_name(value: &toml::Value) -> &'static str {
+    match value {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Float(_) => "a float",
+        toml::Value::Boolean(_) => "a boolean",
+        toml::Value::Datetime(_) => "a date-time",
+        toml::Value::Array(_) => "an array",
+        toml::Value::Table(_) => "a table",
+    }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WriteFile {
-    #[serde(default)]
-    pause_ms: u64,
-    bytes: String,
+/// The entry of `known` closest to `word`, if it is close enough to be a
+/// typo of it (as cargo suggests a command).
+pub fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(word, k), *k))
+        .filter(|&(d, k)| d <= 2.max(k.len() / 3))
+        .min()
+        .map(|(_, k)| k)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExpectFile {
-    verdict: Option<String>,
-    profile: Option<String>,
-    status: Option<String>,
-    connection: Option<String>,
-    responses: Option<usize>,
-    sequence: Option<Vec<String>>,
-    no_body: Option<bool>,
-    #[serde(default)]
-    headers: Vec<String>,
-    #[serde(default)]
-    absent: Vec<String>,
-    silent_ms: Option<u64>,
-    interim: Option<String>,
-    version: Option<String>,
-    date: Option<String>,
-    well_formed: Option<bool>,
-    allowed_by: Option<String>,
-    answered_before_write: Option<usize>,
-    absent_in: Option<String>,
+/// Collects every problem of one file.
+struct Checker<'a> {
+    path: &'a Path,
+    errors: Vec<Error>,
 }
 
-impl ExpectFile {
-    /// Checks one expect of a case of `level` that makes `writes` writes.
-    fn check(self, level: Level, writes: usize) -> Result<Expect, String> {
-        let pattern = |key: &str, text: &str| {
-            StatusPattern::parse(text).ok_or_else(|| {
-                format!("{key} {text:?} is not a status pattern like \"400\", \"4xx\", \"400|501\"")
-            })
+impl Checker<'_> {
+    /// A value of the right type that is wrong.
+    fn problem(&mut self, key: &str, message: String) {
+        self.push(ErrorKind::Invalid, key, message);
+    }
+
+    /// A key missing, unknown or holding a value of the wrong type.
+    fn shape(&mut self, key: &str, message: String) {
+        self.push(ErrorKind::Syntax, key, message);
+    }
+
+    fn push(&mut self, kind: ErrorKind, key: &str, message: String) {
+        self.errors.push(Error {
+            path: self.path.to_owned(),
+            kind,
+            key: Some(key.to_owned()),
+            message,
+        });
+    }
+
+    /// Names each key of `table` not in `known`, with the closest known one.
+    fn unknown_keys(&mut self, at: &str, table: &toml::Table, known: &[&str]) {
+        for key in table.keys().filter(|k| !known.contains(&k.as_str())) {
+            let fix = match closest(key, known) {
+                Some(k) => format!("did you mean `{k}`?"),
+                None => format!("remove it; the keys here are {}", known.join(", ")),
+            };
+            self.shape(&format!("{at}{key}"), format!("unknown key; {fix}"));
+        }
+    }
+
+    /// `table[key]` as a string; a value of another type is a problem.
+    fn string<'t>(&mut self, at: &str, table: &'t toml::Table, key: &str) -> Option<&'t str> {
+        match table.get(key)? {
+            toml::Value::String(s) => Some(s),
+            other => {
+                self.shape(
+                    &format!("{at}{key}"),
+                    format!("is {}; write a string: {key} = \"...\"", type_name(other)),
+                );
+                None
+            }
+        }
+    }
+
+    /// A string every case must have.
+    fn required<'t>(
+        &mut self,
+        table: &'t toml::Table,
+        key: &str,
+        example: &str,
+    ) -> Option<&'t str> {
+        if !table.contains_key(key) {
+            self.shape(key, format!("is missing; add {key} = {example}"));
+            return None;
+        }
+        self.string("", table, key)
+    }
+
+    /// A required text: present, a string, not blank.
+    fn text(&mut self, table: &toml::Table, key: &str, example: &str) -> Option<String> {
+        let value = self.required(table, key, example)?;
+        if value.trim().is_empty() {
+            self.problem(key, format!("is empty; write {example}"));
+            return None;
+        }
+        Some(value.trim().to_owned())
+    }
+
+    fn integer(&mut self, at: &str, table: &toml::Table, key: &str, min: u64) -> Option<u64> {
+        match table.get(key)? {
+            toml::Value::Integer(n) if *n >= min as i64 => Some(*n as u64),
+            toml::Value::Integer(n) => {
+                self.problem(
+                    &format!("{at}{key}"),
+                    format!("{n} is less than {min}; write a whole number from {min} up"),
+                );
+                None
+            }
+            other => {
+                self.shape(
+                    &format!("{at}{key}"),
+                    format!(
+                        "is {}; write a whole number: {key} = {}",
+                        type_name(other),
+                        min.max(1)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// A wait in milliseconds, at least `min`, at most [`MAX_WAIT_MS`].
+    fn wait(&mut self, at: &str, table: &toml::Table, key: &str, min: u64) -> Option<u64> {
+        let ms = self.integer(at, table, key, min)?;
+        if ms > MAX_WAIT_MS {
+            self.problem(
+                &format!("{at}{key}"),
+                format!("{ms} is more than {MAX_WAIT_MS}; a case waits at most {MAX_WAIT_MS} ms at a time"),
+            );
+            return None;
+        }
+        Some(ms)
+    }
+
+    fn boolean(&mut self, at: &str, table: &toml::Table, key: &str) -> Option<bool> {
+        match table.get(key)? {
+            toml::Value::Boolean(b) => Some(*b),
+            other => {
+                self.shape(
+                    &format!("{at}{key}"),
+                    format!("is {}; write {key} = true", type_name(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, at: &str, table: &toml::Table, key: &str) -> Option<Vec<String>> {
+        let value = table.get(key)?;
+        let items = match value {
+            toml::Value::Array(items) if items.iter().all(toml::Value::is_str) => items,
+            _ => {
+                self.shape(
+                    &format!("{at}{key}"),
+                    format!(
+                        "is {}; write a list of strings: {key} = [\"...\"]",
+                        match value {
+                            toml::Value::Array(_) => "an array holding other values than strings",
+                            other => type_name(other),
+                        }
+                    ),
+                );
+                return None;
+            }
         };
-        let verdict = match self.verdict.as_deref() {
+        Some(
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+        )
+    }
+
+    /// `[[key]]`: an array of tables. A plain `[key]` table is named.
+    fn tables<'t>(&mut self, table: &'t toml::Table, key: &str) -> Vec<&'t toml::Table> {
+        match table.get(key) {
+            None => Vec::new(),
+            Some(toml::Value::Array(items)) => {
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        toml::Value::Table(t) => out.push(t),
+                        other => self.shape(
+                            &format!("{key}[{}]", i + 1),
+                            format!("is {}; write each as a [[{key}]] table", type_name(other)),
+                        ),
+                    }
+                }
+                out
+            }
+            Some(other) => {
+                self.shape(
+                    key,
+                    format!(
+                        "is {}; write [[{key}]] (double brackets: one table per entry)",
+                        type_name(other)
+                    ),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn bytes(&mut self, key: &str, text: &str) -> Option<Vec<u8>> {
+        match unescape(text) {
+            Ok(bytes) if bytes.is_empty() => {
+                self.problem(key, "sends no bytes; write the bytes to send".into());
+                None
+            }
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                self.problem(
+                    key,
+                    format!(
+                        "{e}; write \\r, \\n, \\t, \\\\ or \\xNN (harness/src/render.rs) in a \
+                         literal string ('''...''')"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn pattern(&mut self, key: &str, text: &str) -> Option<StatusPattern> {
+        let pattern = StatusPattern::parse(text);
+        if pattern.is_none() {
+            self.problem(
+                key,
+                format!(
+                    "{text:?} is not a status pattern; write three characters, the first a \
+                     digit 1-5, x only after the digits: \"400\", \"4xx\", \"400|501\""
+                ),
+            );
+        }
+        pattern
+    }
+
+    fn case(&mut self, category: &str, t: &toml::Table) -> Option<Case> {
+        self.unknown_keys("", t, CASE_KEYS);
+        let stem = self
+            .path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let id = self.required(t, "id", &format!("{stem:?}"));
+        if let Some(id) = id {
+            if id != stem {
+                self.problem(
+                    "id",
+                    format!(
+                        "{id:?} differs from the file stem {stem:?}; write id = {stem:?} \
+                         or rename the file to {id}.toml"
+                    ),
+                );
+            } else if !valid_id(id) {
+                self.problem(
+                    "id",
+                    format!(
+                        "{id:?} may hold only ASCII letters, digits, '-', '_' and '.'; \
+                         rename the file and the id"
+                    ),
+                );
+            }
+        }
+        let section = self.required(t, "section", "\"9112/6.1\"");
+        if let Some(s) = section.filter(|s| !valid_section(s)) {
+            self.problem(
+                "section",
+                format!(
+                    "{s:?} is not RFC/SECTION; write the RFC number, a slash and the \
+                     section, like \"9112/6.1\", \"9110/15.5.1\" or \"9112/C.2\""
+                ),
+            );
+        }
+        let level = self.required(t, "level", "\"MUST\"").and_then(|l| {
+            let level = Level::parse(l).filter(|_| l == l.to_uppercase());
+            if level.is_none() {
+                let fix = match Level::parse(l) {
+                    Some(level) => format!("write it in upper case: \"{level}\""),
+                    None => "write the RFC 2119 keyword of the sentence quoted".into(),
+                };
+                self.problem("level", format!("{l:?} is not MUST, SHOULD or MAY; {fix}"));
+            }
+            level
+        });
+        let requirement = self.text(
+            t,
+            "requirement",
+            "\"the sentence checked, quoted from the RFC\"",
+        );
+        let description = self.text(t, "description", "\"what is sent, in a few words\"");
+        let writes = self.writes(t);
+
+        let expect_tables = self.tables(t, "expect");
+        let no_expect = match t.get("expect") {
+            None => true,
+            Some(toml::Value::Array(items)) => items.is_empty(),
+            Some(_) => false,
+        };
+        if no_expect {
+            self.problem(
+                "expect",
+                "has no [[expect]]; add at least one acceptable outcome".into(),
+            );
+        }
+        let expects: Vec<Option<Expect>> = expect_tables
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let writes = writes.as_ref().map_or(0, Vec::len);
+                self.expect(&format!("expect[{}].", i + 1), e, level, writes)
+            })
+            .collect();
+        Some(Case {
+            id: id?.to_owned(),
+            category: category.to_owned(),
+            section: section?.to_owned(),
+            level: level?,
+            requirement: requirement?,
+            description: description?,
+            writes: writes?,
+            expects: expects.into_iter().collect::<Option<_>>()?,
+            path: self.path.to_owned(),
+        })
+    }
+
+    /// `send`, or the `[[write]]` tables.
+    fn writes(&mut self, t: &toml::Table) -> Option<Vec<Write>> {
+        let send = self.string("", t, "send");
+        let tables = self.tables(t, "write");
+        match (t.contains_key("send"), t.contains_key("write")) {
+            (true, true) => {
+                self.problem(
+                    "send",
+                    "has both send and [[write]]; use send for one write, [[write]] for several"
+                        .into(),
+                );
+                None
+            }
+            (false, false) => {
+                self.problem(
+                    "send",
+                    "is missing: the case sends nothing; add send = '''...''' or [[write]] tables"
+                        .into(),
+                );
+                None
+            }
+            (true, false) => Some(vec![Write {
+                pause: Duration::ZERO,
+                bytes: self.bytes("send", send?)?,
+            }]),
+            (false, true) => {
+                let writes: Vec<Option<Write>> = tables
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| {
+                        let at = format!("write[{}].", i + 1);
+                        self.unknown_keys(&at, w, WRITE_KEYS);
+                        let pause = match w.contains_key("pause_ms") {
+                            true => self.wait(&at, w, "pause_ms", 0),
+                            false => Some(0),
+                        };
+                        let bytes = match w.contains_key("bytes") {
+                            true => self
+                                .string(&at, w, "bytes")
+                                .and_then(|b| self.bytes(&format!("{at}bytes"), b)),
+                            false => {
+                                self.shape(
+                                    &format!("{at}bytes"),
+                                    "is missing; add bytes = '''...'''".into(),
+                                );
+                                None
+                            }
+                        };
+                        Some(Write {
+                            pause: Duration::from_millis(pause?),
+                            bytes: bytes?,
+                        })
+                    })
+                    .collect();
+                if writes.is_empty() {
+                    self.problem("write", "is empty; add a [[write]] table".into());
+                }
+                writes.into_iter().collect()
+            }
+        }
+    }
+
+    /// One `[[expect]]` of a case of `level` (when it parsed) that makes
+    /// `writes` writes.
+    fn expect(
+        &mut self,
+        at: &str,
+        e: &toml::Table,
+        level: Option<Level>,
+        writes: usize,
+    ) -> Option<Expect> {
+        let before = self.errors.len();
+        let key = |k: &str| format!("{at}{k}");
+        self.unknown_keys(at, e, EXPECT_KEYS);
+        let verdict = match self.string(at, e, "verdict") {
             None | Some("PASS") => Given::Pass,
             Some("WARN") => Given::Warn,
             Some("FAIL") => Given::Fail,
-            Some(other) => return Err(format!("verdict {other:?} is not PASS, WARN or FAIL")),
+            Some(other) => {
+                self.problem(
+                    &key("verdict"),
+                    format!("{other:?} is not PASS, WARN or FAIL; write one of them"),
+                );
+                Given::Pass
+            }
         };
-        if verdict == Given::Warn && self.profile.as_deref().is_none_or(|p| p.trim().is_empty()) {
-            return Err(
-                "verdict WARN needs a profile (what the server does, e.g. \"accepts bare LF\")"
+        let profile = self.string(at, e, "profile").map(|p| p.trim().to_owned());
+        if verdict == Given::Warn && profile.as_deref().is_none_or(str::is_empty) {
+            self.problem(
+                &key("verdict"),
+                "WARN needs a profile: add profile = \"what the server does\" \
+                 (e.g. \"accepts bare LF\")"
                     .into(),
             );
         }
         // A MUST case warns only where the RFC leaves a choice: the expect
         // names the sentence that allows it.
-        let allowed_by = self.allowed_by.map(|a| a.trim().to_owned());
-        match (&allowed_by, verdict, level) {
-            (None, Given::Warn, Level::Must) => {
-                return Err(
-                    "verdict WARN in a MUST case needs allowed_by: the RFC sentence \
-                     that permits the outcome (\"RFC 9112 §6.3: A server MAY ...\")"
-                        .into(),
-                )
-            }
-            (Some(_), Given::Pass | Given::Fail, _) => {
-                return Err("allowed_by belongs to an expect with verdict = \"WARN\"".into())
-            }
-            (Some(a), _, _) if !valid_citation(a) => {
-                return Err(format!(
-                    "allowed_by {a:?} does not start \"RFC NNNN §N.N: \" and quote a sentence"
-                ))
-            }
+        let allowed_by = self
+            .string(at, e, "allowed_by")
+            .map(|a| a.trim().to_owned());
+        match (&allowed_by, verdict) {
+            (None, Given::Warn) if level == Some(Level::Must) => self.problem(
+                &key("allowed_by"),
+                "is missing: a WARN in a MUST case needs allowed_by, the RFC sentence that permits \
+                 the outcome; add allowed_by = \"RFC 9112 §6.3: A server MAY ...\""
+                    .into(),
+            ),
+            (Some(_), Given::Pass | Given::Fail) => self.problem(
+                &key("allowed_by"),
+                "belongs to an expect with verdict = \"WARN\"; remove it".into(),
+            ),
+            (Some(a), _) if !valid_citation(a) => self.problem(
+                &key("allowed_by"),
+                format!(
+                    "{a:?} does not start \"RFC NNNN §N.N: \" and quote a sentence; \
+                     write \"RFC 9110 §9.1: All other methods are OPTIONAL.\""
+                ),
+            ),
             _ => {}
         }
-        if let Some(n) = self.answered_before_write {
-            if n < 2 || n > writes {
-                return Err(format!(
-                    "answered_before_write = {n} names no later write: the case makes \
-                     {writes} write(s), and the first has nothing before it"
-                ));
-            }
+        let answered_before_write = self
+            .integer(at, e, "answered_before_write", 0)
+            .map(|n| n as usize);
+        if let Some(n) = answered_before_write.filter(|n| *n < 2 || *n > writes) {
+            self.problem(
+                &key("answered_before_write"),
+                format!(
+                    "{n} names no later write: the case makes {writes} write(s), and the \
+                     first has nothing before it; write a number from 2 to {writes}"
+                ),
+            );
         }
-        let connection = match self.connection.as_deref() {
+        let connection = match self.string(at, e, "connection") {
             None | Some("any") => ConnectionRule::Any,
             Some("closed") => ConnectionRule::Closed,
             Some("open") => ConnectionRule::Open,
-            Some(other) => return Err(format!("connection {other:?} is not closed, open or any")),
+            Some(other) => {
+                self.problem(
+                    &key("connection"),
+                    format!("{other:?} is not closed, open or any; write one of them"),
+                );
+                ConnectionRule::Any
+            }
         };
         let status = self
-            .status
-            .as_deref()
-            .map(|s| pattern("status", s))
-            .transpose()?;
-        let sequence = self
-            .sequence
-            .map(|seq| seq.iter().map(|s| pattern("sequence entry", s)).collect())
-            .transpose()?;
-        if let (Some(seq), Some(n)) = (&sequence, self.responses) {
-            let seq: &Vec<StatusPattern> = seq;
-            if seq.len() != n {
-                return Err(format!(
-                    "responses = {n} contradicts a sequence of {}",
-                    seq.len()
-                ));
+            .string(at, e, "status")
+            .and_then(|s| self.pattern(&key("status"), s));
+        let sequence = self.strings(at, e, "sequence").map(|seq| {
+            seq.iter()
+                .filter_map(|s| self.pattern(&key("sequence"), s))
+                .collect::<Vec<_>>()
+        });
+        let responses = self.integer(at, e, "responses", 0).map(|n| n as usize);
+        let sequence_len = e
+            .get("sequence")
+            .and_then(toml::Value::as_array)
+            .map(Vec::len);
+        if let (Some(len), Some(n)) = (sequence_len, responses) {
+            if len != n {
+                self.problem(
+                    &key("responses"),
+                    format!(
+                        "responses = {n} contradicts a sequence of {len}; drop responses \
+                         (a sequence implies it)"
+                    ),
+                );
             }
         }
         let interim = self
-            .interim
-            .as_deref()
-            .map(|s| pattern("interim", s))
-            .transpose()?;
-        if let Some(i) = &interim {
-            if !i.alternatives.iter().all(|a| a[0] == Some(1)) {
-                return Err(format!("interim {:?} is not a 1xx status", i.as_str()));
-            }
+            .string(at, e, "interim")
+            .and_then(|s| self.pattern(&key("interim"), s));
+        if let Some(i) = interim
+            .as_ref()
+            .filter(|i| !i.alternatives.iter().all(|a| a[0] == Some(1)))
+        {
+            self.problem(
+                &key("interim"),
+                format!(
+                    "{:?} is not a 1xx status; interim names a 1xx such as \"100\" \
+                     (a final status goes in status)",
+                    i.as_str()
+                ),
+            );
         }
-        for name in self.headers.iter().chain(&self.absent) {
-            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
-                return Err(format!("{name:?} is not a field name"));
-            }
-        }
-        if let Some(v) = &self.version {
-            let b = v.as_bytes();
-            let ok = b.len() == 8
-                && v.starts_with("HTTP/")
-                && b[5].is_ascii_digit()
-                && b[6] == b'.'
-                && b[7].is_ascii_digit();
-            if !ok {
-                return Err(format!("version {v:?} is not HTTP/DIGIT.DIGIT"));
-            }
-        }
-        let date = match self.date.as_deref() {
-            None => false,
-            Some("imf-fixdate") => true,
-            Some(other) => return Err(format!("date {other:?} is not \"imf-fixdate\"")),
-        };
-        let well_formed = self.well_formed.unwrap_or(false);
-        let absent_in = self
-            .absent_in
-            .as_deref()
-            .map(|s| pattern("absent_in", s))
-            .transpose()?;
-        if absent_in.is_some() && self.absent.is_empty() {
-            return Err("absent_in says where absent is checked: it needs absent".into());
-        }
-        let silent = self.silent_ms.map(Duration::from_millis);
-        if silent.is_some() {
-            let about_responses = status.is_some()
-                || sequence.is_some()
-                || self.responses.is_some_and(|n| n > 0)
-                || self.no_body.is_some()
-                || !self.headers.is_empty()
-                || !self.absent.is_empty()
-                || interim.is_some()
-                || self.version.is_some()
-                || date
-                || well_formed
-                || self.answered_before_write.is_some();
-            if about_responses || connection == ConnectionRule::Closed {
-                return Err(
-                    "silent_ms means nothing arrives: it cannot be combined with \
-                     status, sequence, responses, no_body, headers, absent, interim, \
-                     version, date, well_formed, answered_before_write or \
-                     connection = \"closed\""
-                        .into(),
+        let headers = self.strings(at, e, "headers").unwrap_or_default();
+        let absent = self.strings(at, e, "absent").unwrap_or_default();
+        for (list, names) in [("headers", &headers), ("absent", &absent)] {
+            for name in names.iter().filter(|n| !is_field_name(n)) {
+                self.problem(
+                    &key(list),
+                    format!("{name:?} is not a field name; write the name alone, like \"Date\""),
                 );
             }
-            if self.silent_ms == Some(0) {
-                return Err("silent_ms must be more than 0".into());
+        }
+        let version = self.string(at, e, "version").map(str::to_owned);
+        if let Some(v) = version.as_ref().filter(|v| !is_http_version(v)) {
+            self.problem(
+                &key("version"),
+                format!("{v:?} is not HTTP/DIGIT.DIGIT; write \"HTTP/1.1\""),
+            );
+        }
+        let date = match self.string(at, e, "date") {
+            None => false,
+            Some("imf-fixdate") => true,
+            Some(other) => {
+                self.problem(
+                    &key("date"),
+                    format!("{other:?} is not \"imf-fixdate\"; write date = \"imf-fixdate\""),
+                );
+                false
+            }
+        };
+        let absent_in = self
+            .string(at, e, "absent_in")
+            .and_then(|s| self.pattern(&key("absent_in"), s));
+        if e.contains_key("absent_in") && absent.is_empty() {
+            self.problem(
+                &key("absent_in"),
+                "says where absent is checked: it needs absent = [\"Field-Name\"]".into(),
+            );
+        }
+        let no_body = self.boolean(at, e, "no_body").unwrap_or(false);
+        let well_formed = self.boolean(at, e, "well_formed").unwrap_or(false);
+        let silent = self.wait(at, e, "silent_ms", 1).map(Duration::from_millis);
+        if e.contains_key("silent_ms") {
+            let mut clash: Vec<&str> = ABOUT_RESPONSES
+                .iter()
+                .filter(|k| e.contains_key(**k))
+                .copied()
+                .collect();
+            if responses.is_some_and(|n| n > 0) {
+                clash.push("responses");
+            }
+            if connection == ConnectionRule::Closed {
+                clash.push("connection = \"closed\"");
+            }
+            if !clash.is_empty() {
+                self.problem(
+                    &key("silent_ms"),
+                    format!(
+                        "silent_ms means nothing arrives: it cannot be combined with {}; \
+                         put those in an [[expect]] of their own",
+                        clash.join(", ")
+                    ),
+                );
             }
         }
-        Ok(Expect {
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(Expect {
             verdict,
-            profile: self.profile.map(|p| p.trim().to_owned()),
+            profile,
             status,
             connection,
-            responses: self.responses,
+            responses,
             sequence,
-            no_body: self.no_body.unwrap_or(false),
-            headers: self.headers,
-            absent: self.absent,
+            no_body,
+            headers,
+            absent,
             silent,
             interim,
-            version: self.version,
+            version,
             date,
             well_formed,
             allowed_by,
-            answered_before_write: self.answered_before_write,
+            answered_before_write,
             absent_in,
         })
     }
@@ -630,7 +1009,22 @@ fn valid_citation(text: &str) -> bool {
         && quote.trim().len() > 10
 }
 
-fn valid_id(id: &str) -> bool {
+fn is_field_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
+}
+
+fn is_http_version(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 8
+        && v.starts_with("HTTP/")
+        && b[5].is_ascii_digit()
+        && b[6] == b'.'
+        && b[7].is_ascii_digit()
+}
+
+/// Whether `id` is a valid case id (or category name): ASCII letters,
+/// digits, `-`, `_` and `.`, not empty.
+pub fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id
             .bytes()
@@ -638,13 +1032,17 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// `RFC/SECTION`: a number of four digits or more, then dot-separated
-/// numbers (`9112/6.1`, `9110/15.5.1`).
+/// numbers (`9112/6.1`, `9110/15.5.1`); an appendix starts with its
+/// capital letter (`9112/C.2`).
 fn valid_section(section: &str) -> bool {
     let Some((rfc, sec)) = section.split_once('/') else {
         return false;
     };
     let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    rfc.len() >= 4 && number(rfc) && sec.split('.').all(number)
+    let mut parts = sec.split('.');
+    let first = parts.next().unwrap_or_default();
+    let appendix = first.len() == 1 && first.as_bytes()[0].is_ascii_uppercase();
+    rfc.len() >= 4 && number(rfc) && (number(first) || appendix) && parts.all(number)
 }
 
 /// An error loading a case, naming the file.
@@ -652,6 +1050,7 @@ fn valid_section(section: &str) -> bool {
 pub struct Error {
     path: PathBuf,
     kind: ErrorKind,
+    key: Option<String>,
     message: String,
 }
 
@@ -676,12 +1075,9 @@ impl Error {
         Error {
             path: path.to_owned(),
             kind,
+            key: None,
             message,
         }
-    }
-
-    fn invalid(path: &Path, message: String) -> Error {
-        Error::new(path, ErrorKind::Invalid, message)
     }
 
     fn io(path: &Path, e: io::Error) -> Error {
@@ -698,7 +1094,13 @@ impl Error {
         self.kind
     }
 
-    /// What is wrong, without the path.
+    /// The key concerned, as `level` or `expect[2].status`, when the
+    /// problem is one key's.
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+
+    /// What is wrong and how to fix it, without the path and key.
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -706,7 +1108,10 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.message)
+        match &self.key {
+            Some(key) => write!(f, "{}: {key}: {}", self.path.display(), self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
     }
 }
 
@@ -755,7 +1160,7 @@ pub fn load_all(root: &Path) -> Result<Vec<Case>, Vec<Error>> {
         };
         match Case::parse(&path, &category, &text) {
             Ok(case) => cases.push(case),
-            Err(e) => errors.push(e),
+            Err(e) => errors.extend(e),
         }
     }
     let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();

@@ -8,6 +8,11 @@
 //! - [`fixture`]: captured requests and their sidecars under `fixtures/`.
 //! - [`replay`]: sends a fixture whole, split, byte by byte and pipelined.
 //! - [`snapshot`]: renders exchanges for insta snapshots.
+//! - [`redact`]: blanks response fields that change on their own (`Date`).
+//! - [`replay_target`]: the `replay` command: fixtures against any server,
+//!   its answers kept as snapshots of its own.
+//! - [`shrink`]: the `shrink` command: a request answered differently from
+//!   the reference server, cut down to what still shows the difference.
 //! - [`capture`]: records real clients into fixtures.
 //! - [`case`]: RFC conformance cases loaded from `fixtures/cases/`.
 //! - [`client`]: runs one case over TCP and reads what comes back.
@@ -17,19 +22,28 @@
 //! - [`verdict`]: PASS / WARN / FAIL / ERROR from what came back.
 //! - [`report`]: terminal, JSON, JUnit and HTML reports.
 //! - [`run`]: the `run` command.
+//! - [`progress`]: Ctrl-C and the progress line of a run.
+//! - [`scaffold`]: the `new-case` command, a new case file from a template.
+//! - [`baseline`]: known failures, read strictly and written by `run`.
 //! - [`strategies`]: proptest generators of valid and mutated requests.
 #![forbid(unsafe_code)]
 
+pub mod baseline;
 pub mod capture;
 pub mod case;
 pub mod client;
 pub mod fixture;
 pub mod http;
+pub mod progress;
+pub mod redact;
 pub mod render;
 pub mod replay;
+pub mod replay_target;
 pub mod report;
 pub mod run;
+pub mod scaffold;
 pub mod schedule;
+pub mod shrink;
 pub mod snapshot;
 pub mod strategies;
 pub mod verdict;

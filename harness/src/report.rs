@@ -7,8 +7,10 @@
 //! (escaped by [`crate::render::escape`], so every CR and LF shows) and
 //! what became of the connection. A summary and the behaviour profile (the
 //! WARNs: what the server chose where the RFCs leave a choice) close it.
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -61,6 +63,50 @@ pub struct Counts {
     pub must_fail: usize,
 }
 
+/// What a run knows besides its results: the failures a baseline lists,
+/// and whether it stopped before every selected case ran.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Annotations {
+    /// Ids of the cases a baseline lists as known failures. Their FAIL or
+    /// ERROR is a JUnit `skipped` (so a run that exits 0 is green in every
+    /// reporter) and is marked "known" in the other reports.
+    pub known: BTreeSet<String>,
+    /// The baseline file, named in the reports.
+    pub baseline: Option<String>,
+    /// Set when the run was interrupted: the number of selected cases that
+    /// did not run. The reports say the run is incomplete.
+    pub not_run: Option<usize>,
+}
+
+impl Annotations {
+    /// Whether `r` failed and the baseline lists it.
+    pub fn is_known(&self, r: &CaseResult) -> bool {
+        r.is_failure() && self.known.contains(&r.case.id)
+    }
+
+    /// The line that says a run was interrupted, if it was.
+    pub fn incomplete_text(&self, ran: usize) -> Option<String> {
+        self.not_run.map(|n| {
+            format!(
+                "INCOMPLETE: interrupted after {ran} of {} selected cases; {n} did not run",
+                ran + n
+            )
+        })
+    }
+}
+
+impl CaseResult {
+    /// FAIL or ERROR: what fails a run.
+    pub fn is_failure(&self) -> bool {
+        matches!(self.verdict.outcome, Outcome::Fail | Outcome::Error)
+    }
+
+    /// `category/id`, as the failures list and baselines write it.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.case.category, self.case.id)
+    }
+}
+
 impl Report {
     /// Counts by outcome.
     pub fn counts(&self) -> Counts {
@@ -94,13 +140,26 @@ impl Report {
     }
 
     /// Writes the terminal report; `color` adds ANSI colours and
-    /// `failures_only` leaves out the lines of cases that PASS or WARN (the
-    /// summary and the profile still count them).
+    /// `failures_only` prints only the failures list and the summary.
     pub fn write_terminal(
         &self,
         out: &mut dyn Write,
         color: bool,
         failures_only: bool,
+    ) -> io::Result<()> {
+        self.write_terminal_with(out, color, failures_only, &Annotations::default())
+    }
+
+    /// [`Report::write_terminal`], with what a baseline or an interruption
+    /// adds. Every case's line (a failure's with its account), then the
+    /// behaviour profile, then the failures gathered by id (as cargo test's
+    /// `failures:`), then the summary; `failures_only` keeps the last two.
+    pub fn write_terminal_with(
+        &self,
+        out: &mut dyn Write,
+        color: bool,
+        failures_only: bool,
+        notes: &Annotations,
     ) -> io::Result<()> {
         let paint = |code: &str, text: &str| {
             if color {
@@ -109,47 +168,87 @@ impl Report {
                 text.to_owned()
             }
         };
-        writeln!(out, "h1check conformance: {}", self.target)?;
-        let mut category = None;
-        for r in &self.results {
-            let failed = matches!(r.verdict.outcome, Outcome::Fail | Outcome::Error);
-            if failures_only && !failed {
-                continue;
-            }
-            if category != Some(&r.case.category) {
-                category = Some(&r.case.category);
-                writeln!(out, "\n{}", paint("1", &r.case.category))?;
-            }
-            let (mark, code) = match r.verdict.outcome {
-                Outcome::Pass => ("✓", "32"),
-                Outcome::Warn => ("!", "33"),
-                Outcome::Fail => ("✗", "31"),
-                Outcome::Error => ("E", "35"),
-            };
-            writeln!(
-                out,
-                "  {} {}  {} [{}]  {}",
-                paint(code, mark),
-                r.case.id,
-                r.case.section_title(),
-                r.case.level,
-                r.case.description
-            )?;
-            match r.verdict.outcome {
-                Outcome::Pass => {}
-                Outcome::Warn => writeln!(
+        if !failures_only {
+            writeln!(out, "h1check conformance: {}", self.target)?;
+            let mut category = None;
+            for r in &self.results {
+                if category != Some(&r.case.category) {
+                    category = Some(&r.case.category);
+                    writeln!(out, "\n{}", paint("1", &r.case.category))?;
+                }
+                let (mark, code) = match r.verdict.outcome {
+                    Outcome::Pass => ("✓", "32"),
+                    Outcome::Warn => ("!", "33"),
+                    Outcome::Fail => ("✗", "31"),
+                    Outcome::Error => ("E", "35"),
+                };
+                writeln!(
                     out,
-                    "      {} {}",
-                    paint("33", "WARN:"),
-                    r.verdict.profile.as_deref().unwrap_or("")
-                )?,
-                Outcome::Fail | Outcome::Error => write_details(out, r)?,
+                    "  {} {}  {} [{}]  {}",
+                    paint(code, mark),
+                    r.case.id,
+                    r.case.section_title(),
+                    r.case.level,
+                    r.case.description
+                )?;
+                match r.verdict.outcome {
+                    Outcome::Pass => {}
+                    Outcome::Warn => writeln!(
+                        out,
+                        "      {} {}",
+                        paint("33", "WARN:"),
+                        r.verdict.profile.as_deref().unwrap_or("")
+                    )?,
+                    Outcome::Fail | Outcome::Error => write_details(out, r)?,
+                }
+            }
+            let profile = self.profile();
+            if !profile.is_empty() {
+                writeln!(out, "\nBehaviour profile (WARN):")?;
+                for (r, text) in profile {
+                    writeln!(
+                        out,
+                        "  {}/{} ({}, {}): {text}",
+                        r.case.category,
+                        r.case.id,
+                        r.case.section_title(),
+                        r.case.level
+                    )?;
+                }
             }
         }
+        // Sections are separated by a blank line; quiet output starts with
+        // its first line.
+        let gap = if failures_only { "" } else { "\n" };
+        let failures: Vec<&CaseResult> = self.results.iter().filter(|r| r.is_failure()).collect();
+        if !failures.is_empty() {
+            writeln!(out, "{gap}failures:")?;
+            let width = failures.iter().map(|r| r.name().len()).max().unwrap_or(0);
+            for r in &failures {
+                let known = if notes.is_known(r) {
+                    "  (known: in the baseline)"
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "    {:width$}  {:5}  {} {}{known}",
+                    r.name(),
+                    r.verdict.outcome.as_str(),
+                    r.case.section_title(),
+                    r.case.level,
+                )?;
+            }
+        }
+        let gap = if failures_only && failures.is_empty() {
+            ""
+        } else {
+            "\n"
+        };
         let c = self.counts();
         writeln!(
             out,
-            "\n{} cases in {:.2} s: {} passed, {} warned, {} failed ({} MUST), {} errors",
+            "{gap}{} cases in {:.2} s: {} passed, {} warned, {} failed ({} MUST), {} errors",
             c.total,
             self.elapsed.as_secs_f64(),
             paint("32", &c.pass.to_string()),
@@ -158,19 +257,8 @@ impl Report {
             c.must_fail,
             c.error
         )?;
-        let profile = self.profile();
-        if !profile.is_empty() {
-            writeln!(out, "\nBehaviour profile (WARN):")?;
-            for (r, text) in profile {
-                writeln!(
-                    out,
-                    "  {}/{} ({}, {}): {text}",
-                    r.case.category,
-                    r.case.id,
-                    r.case.section_title(),
-                    r.case.level
-                )?;
-            }
+        if let Some(text) = notes.incomplete_text(c.total) {
+            writeln!(out, "{}", paint("1;31", &text))?;
         }
         Ok(())
     }
@@ -186,6 +274,27 @@ impl Report {
     /// The report as JSON: `target`, `elapsed_ms`, `summary`, `profile`
     /// and one object per case.
     pub fn to_json(&self) -> Value {
+        self.to_json_with(&Annotations::default())
+    }
+
+    /// [`Report::to_json`], with `incomplete` (`null`, or the cases that
+    /// ran and did not) and, per case, `known` (a failure the baseline
+    /// lists).
+    pub fn to_json_with(&self, notes: &Annotations) -> Value {
+        let mut value = self.json_body();
+        value["incomplete"] = match notes.not_run {
+            None => Value::Null,
+            Some(n) => json!({ "ran": self.results.len(), "not_run": n }),
+        };
+        if let Some(cases) = value["cases"].as_array_mut() {
+            for (case, r) in cases.iter_mut().zip(&self.results) {
+                case["known"] = Value::Bool(notes.is_known(r));
+            }
+        }
+        value
+    }
+
+    fn json_body(&self) -> Value {
         let c = self.counts();
         json!({
             "target": self.target,
@@ -213,16 +322,35 @@ impl Report {
     /// `testcase` per case; FAIL is a `failure`, ERROR an `error`, and a
     /// WARN's profile entry goes to `system-out`.
     pub fn to_junit(&self) -> String {
+        self.to_junit_with(&Annotations::default())
+    }
+
+    /// [`Report::to_junit`], where a FAIL or ERROR the baseline lists is
+    /// `skipped` with its reason (so a run that exits 0 has no `failure`
+    /// or `error`), and an interrupted run says so in the top element's
+    /// `system-out` and its name.
+    pub fn to_junit_with(&self, notes: &Annotations) -> String {
         let c = self.counts();
+        let known = self.results.iter().filter(|r| notes.is_known(r)).count();
+        let known_of = |o: Outcome| {
+            self.results
+                .iter()
+                .filter(|r| r.verdict.outcome == o && notes.is_known(r))
+                .count()
+        };
         let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
             x,
-            "<testsuites name=\"h1check conformance\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3}\">",
+            "<testsuites name=\"h1check conformance{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{known}\" time=\"{:.3}\">",
+            if notes.not_run.is_some() { " (incomplete)" } else { "" },
             c.total,
-            c.fail,
-            c.error,
+            c.fail - known_of(Outcome::Fail),
+            c.error - known_of(Outcome::Error),
             self.elapsed.as_secs_f64()
         );
+        if let Some(text) = notes.incomplete_text(c.total) {
+            let _ = writeln!(x, "  <system-out>{}</system-out>", xml(&text));
+        }
         let mut start = 0;
         while start < self.results.len() {
             let category = &self.results[start].case.category;
@@ -231,14 +359,20 @@ impl Report {
                 .position(|r| &r.case.category != category)
                 .map_or(self.results.len(), |n| start + n);
             let group = &self.results[start..end];
-            let count = |o: Outcome| group.iter().filter(|r| r.verdict.outcome == o).count();
+            let count = |o: Outcome| {
+                group
+                    .iter()
+                    .filter(|r| r.verdict.outcome == o && !notes.is_known(r))
+                    .count()
+            };
+            let skipped = group.iter().filter(|r| notes.is_known(r)).count();
             let time: f64 = group
                 .iter()
                 .map(|r| r.observation.elapsed.as_secs_f64())
                 .sum();
             let _ = writeln!(
                 x,
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"{time:.3}\">",
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{skipped}\" time=\"{time:.3}\">",
                 xml(category),
                 group.len(),
                 count(Outcome::Fail),
@@ -253,6 +387,22 @@ impl Report {
                     r.observation.elapsed.as_secs_f64()
                 );
                 let detail = details_text(r);
+                if notes.is_known(r) {
+                    let _ = writeln!(
+                        x,
+                        "      <skipped message=\"known {} (listed in the baseline{}): {}\"/>",
+                        r.verdict.outcome.as_str(),
+                        notes
+                            .baseline
+                            .as_deref()
+                            .map(|b| format!(" {}", xml(b)))
+                            .unwrap_or_default(),
+                        xml(&r.observation.summary())
+                    );
+                    let _ = writeln!(x, "      <system-out>{}</system-out>", xml(&detail));
+                    x.push_str("    </testcase>\n");
+                    continue;
+                }
                 match r.verdict.outcome {
                     Outcome::Fail => {
                         let _ = writeln!(
@@ -293,23 +443,22 @@ impl Report {
     }
 
     /// The report as one self-contained HTML page (inline style, no
-    /// scripts, no external resources).
+    /// external resources); links to case files are absolute.
     pub fn to_html(&self) -> String {
+        self.to_html_with(&Annotations::default(), None)
+    }
+
+    /// The report as one self-contained HTML page: the summary and the
+    /// failures first, then every case by category. Each case's row has
+    /// the anchor `#CATEGORY/ID` and links to its case file (relative to
+    /// `html_dir`, the folder the page is written to, when given); a few
+    /// lines of inline script filter the rows by verdict.
+    pub fn to_html_with(&self, notes: &Annotations, html_dir: Option<&Path>) -> String {
         let c = self.counts();
-        let mut h = String::from(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <title>h1check conformance</title>\n<style>\n\
-             body{font-family:system-ui,sans-serif;margin:2em;color:#222}\n\
-             table{border-collapse:collapse;width:100%;margin-bottom:1.5em}\n\
-             td,th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}\n\
-             .PASS{color:#1a7f37}.WARN{color:#9a6700}.FAIL{color:#cf222e}.ERROR{color:#8250df}\n\
-             pre{background:#f6f8fa;padding:.5em;overflow-x:auto;white-space:pre-wrap}\n\
-             blockquote{margin:.3em 0;padding-left:.8em;border-left:3px solid #ccc;color:#555}\n\
-             </style>\n</head>\n<body>\n",
-        );
+        let mut h = String::from(HTML_HEAD);
         let _ = writeln!(
             h,
-            "<h1>h1check conformance</h1>\n<p>Target: {}. {} cases in {:.2} s: \
+            "<h1>h1check conformance</h1>\n<p id=\"summary\">Target: {}. {} cases in {:.2} s: \
              <span class=\"PASS\">{} passed</span>, <span class=\"WARN\">{} warned</span>, \
              <span class=\"FAIL\">{} failed ({} MUST)</span>, <span class=\"ERROR\">{} errors</span>.</p>",
             html(&self.target),
@@ -321,15 +470,62 @@ impl Report {
             c.must_fail,
             c.error
         );
+        if let Some(text) = notes.incomplete_text(c.total) {
+            let _ = writeln!(
+                h,
+                "<p class=\"incomplete\"><strong>{}</strong></p>",
+                html(&text)
+            );
+        }
+        h.push_str("<p id=\"filter\">Show:");
+        for (outcome, n) in [
+            ("PASS", c.pass),
+            ("WARN", c.warn),
+            ("FAIL", c.fail),
+            ("ERROR", c.error),
+        ] {
+            let _ = write!(
+                h,
+                " <label class=\"{outcome}\"><input type=\"checkbox\" value=\"{outcome}\" checked> {outcome} ({n})</label>"
+            );
+        }
+        h.push_str("</p>\n");
+
+        let failures: Vec<&CaseResult> = self.results.iter().filter(|r| r.is_failure()).collect();
+        let _ = writeln!(h, "<h2 id=\"failures\">Failures ({})</h2>", failures.len());
+        if failures.is_empty() {
+            h.push_str("<p>None.</p>\n");
+        } else {
+            h.push_str("<table>\n<tr><th>outcome</th><th>case</th><th>section</th><th>level</th><th>why</th></tr>\n");
+            for r in &failures {
+                let outcome = r.verdict.outcome.as_str();
+                let known = if notes.is_known(r) {
+                    " <small title=\"listed in the baseline\">known</small>"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    h,
+                    "<tr class=\"{outcome}\"><td class=\"{outcome}\">{outcome}{known}</td><td><a href=\"#{}\">{}</a></td>\
+                     <td>{}</td><td>{}</td><td>{}</td></tr>",
+                    html(&r.name()),
+                    html(&r.name()),
+                    html(&r.case.section_title()),
+                    r.case.level,
+                    html(r.verdict.reason.lines().next().unwrap_or(""))
+                );
+            }
+            h.push_str("</table>\n");
+        }
         let profile = self.profile();
         if !profile.is_empty() {
-            h.push_str("<h2>Behaviour profile</h2>\n<ul>\n");
+            h.push_str("<h2 id=\"profile\">Behaviour profile</h2>\n<ul>\n");
             for (r, text) in profile {
                 let _ = writeln!(
                     h,
-                    "<li><code>{}/{}</code> ({}, {}): {}</li>",
-                    html(&r.case.category),
-                    html(&r.case.id),
+                    "<li class=\"WARN\"><a href=\"#{}\"><code>{}</code></a> ({}, {}): {}</li>",
+                    html(&r.name()),
+                    html(&r.name()),
                     html(&r.case.section_title()),
                     r.case.level,
                     html(text)
@@ -337,6 +533,7 @@ impl Report {
             }
             h.push_str("</ul>\n");
         }
+        h.push_str("<h2 id=\"cases\">All cases</h2>\n");
         let mut category = None;
         for r in &self.results {
             if category != Some(&r.case.category) {
@@ -346,20 +543,24 @@ impl Report {
                 category = Some(&r.case.category);
                 let _ = writeln!(
                     h,
-                    "<h2>{}</h2>\n<table>\n<tr><th>outcome</th><th>case</th><th>section</th><th>level</th><th>description</th></tr>",
+                    "<h3 id=\"{0}\">{0}</h3>\n<table>\n<tr><th>outcome</th><th>case</th><th>section</th><th>level</th><th>description</th></tr>",
                     html(&r.case.category)
                 );
             }
             let outcome = r.verdict.outcome.as_str();
+            let name = html(&r.name());
+            let open = if r.is_failure() { " open" } else { "" };
             let _ = writeln!(
                 h,
-                "<tr><td class=\"{outcome}\">{outcome}</td><td><details><summary><code>{}</code></summary>\n\
+                "<tr id=\"{name}\" class=\"{outcome}\"><td class=\"{outcome}\">{outcome}</td><td><details{open}><summary><code>{}</code> \
+                 <a class=\"anchor\" href=\"#{name}\" title=\"link to this case\">#</a> <a href=\"{}\">case file</a></summary>\n\
                  <blockquote>{}</blockquote>\n<p>{}</p>\n<p>Sent:</p><pre>{}</pre>\n<p>Received ({}):</p><pre>{}</pre>\n\
                  </details></td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 html(&r.case.id),
+                html(&file_link(&r.case.path, html_dir)),
                 html(&r.case.requirement),
                 html(&r.verdict.reason).replace('\n', "<br>\n"),
-                html(&escape(&r.observation.sent)),
+                html(&shown(&r.observation.sent)),
                 html(&r.observation.connection_text()),
                 html(&shown(&r.observation.received)),
                 html(&r.case.section_title()),
@@ -370,9 +571,70 @@ impl Report {
         if category.is_some() {
             h.push_str("</table>\n");
         }
+        h.push_str(HTML_SCRIPT);
         h.push_str("</body>\n</html>\n");
         h
     }
+}
+
+/// The page's head and style: hidden verdicts (`hide-PASS` on the body)
+/// and the row an anchor points at (`:target`).
+const HTML_HEAD: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<title>h1check conformance</title>\n<style>\n\
+body{font-family:system-ui,sans-serif;margin:2em;color:#222}\n\
+table{border-collapse:collapse;width:100%;margin-bottom:1.5em}\n\
+td,th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}\n\
+td:first-child,td:nth-child(3),td:nth-child(4){white-space:nowrap}\n\
+.PASS{color:#1a7f37}.WARN{color:#9a6700}.FAIL{color:#cf222e}.ERROR{color:#8250df}\n\
+tr.PASS,tr.WARN,tr.FAIL,tr.ERROR,li.WARN{color:inherit}\n\
+.hide-PASS .PASS,.hide-WARN .WARN,.hide-FAIL .FAIL,.hide-ERROR .ERROR{display:none}\n\
+#filter label{display:inline}\n\
+tr:target{background:#fff8c5}\n\
+.incomplete{background:#ffebe9;padding:.5em}\n\
+a.anchor{color:#999;text-decoration:none}\n\
+pre{background:#f6f8fa;padding:.5em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}\n\
+blockquote{margin:.3em 0;padding-left:.8em;border-left:3px solid #ccc;color:#555}\n\
+</style>\n</head>\n<body>\n";
+
+/// The filter: each verdict's checkbox hides or shows its rows; opening
+/// a case's anchor shows and opens it.
+const HTML_SCRIPT: &str = "<script>\n\
+for (const box of document.querySelectorAll('#filter input')) {\n\
+  box.addEventListener('change', () => document.body.classList.toggle('hide-' + box.value, !box.checked));\n\
+}\n\
+function openTarget() {\n\
+  const row = document.getElementById(decodeURIComponent(location.hash.slice(1)));\n\
+  if (row && row.tagName === 'TR') { document.body.classList.remove('hide-' + row.className); row.querySelector('details').open = true; }\n\
+}\n\
+window.addEventListener('hashchange', openTarget);\n\
+openTarget();\n\
+</script>\n";
+
+/// A link to a case file: relative to `from_dir` when both resolve on
+/// disk, else a `file://` URL of its absolute path.
+fn file_link(path: &Path, from_dir: Option<&Path>) -> String {
+    let Ok(target) = path.canonicalize() else {
+        return path.display().to_string();
+    };
+    if let Some(base) = from_dir.and_then(|d| d.canonicalize().ok()) {
+        let common = base
+            .components()
+            .zip(target.components())
+            .take_while(|(a, b)| a == b)
+            .count();
+        if common > 1 {
+            let ups = base.components().count() - common;
+            let mut rel: Vec<String> = vec!["..".to_owned(); ups];
+            rel.extend(
+                target
+                    .components()
+                    .skip(common)
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+            );
+            return rel.join("/");
+        }
+    }
+    format!("file://{}", target.display())
 }
 
 fn case_json(r: &CaseResult) -> Value {
@@ -402,7 +664,7 @@ fn case_json(r: &CaseResult) -> Value {
     })
 }
 
-/// The escaped received bytes, cut at [`SHOWN_BYTES`] characters.
+/// Escaped bytes, cut at [`SHOWN_BYTES`] characters.
 fn shown(bytes: &[u8]) -> String {
     let text = escape(bytes);
     if text.len() <= SHOWN_BYTES {
@@ -412,11 +674,7 @@ fn shown(bytes: &[u8]) -> String {
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    format!(
-        "{}\n… ({} bytes received in all)",
-        &text[..cut],
-        bytes.len()
-    )
+    format!("{}\n… ({} bytes in all)", &text[..cut], bytes.len())
 }
 
 /// The detail lines of a failed case, as plain text (terminal and JUnit).

@@ -7,8 +7,9 @@
 //! unless `--allow-remote` says it is meant.
 //!
 //! Exit status: 0 when nothing failed; 1 when a case FAILs or ERRORs (with
-//! `--baseline`, only when one not listed there does); 2 for a usage error
-//! or a bad case file.
+//! `--baseline`, only when one not listed there does; with
+//! `--write-baseline`, 0 once the failures are written); 2 for a usage
+//! error, a bad case file or a bad baseline; 130 when Ctrl-C stopped it.
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, IsTerminal};
@@ -21,8 +22,9 @@ use clap::Parser;
 
 use crate::case::{load_all, Case, Level};
 use crate::client::Options;
+use crate::progress::{handle_ctrl_c, interrupted, Watch, INTERRUPTED_EXIT};
 use crate::replay::start_reference_server;
-use crate::report::{CaseResult, Report};
+use crate::report::{Annotations, CaseResult, Report};
 use crate::schedule::{run_cases, RunOutcome, NOT_RUN};
 use crate::verdict::{judge, Outcome};
 
@@ -30,11 +32,14 @@ use crate::verdict::{judge, Outcome};
 #[derive(Debug, Parser)]
 #[command(
     name = "harness run",
-    after_help = "Exit status: 0 nothing failed; 1 a case FAILed or ERRORed (with --baseline: one \
-                  not listed there); 2 usage error, bad case file or empty selection."
+    version,
+    after_help = "Exit status: 0 nothing failed (with --baseline: nothing not listed there; with \
+                  --write-baseline: the baseline was written); 1 a case FAILed or ERRORed; 2 usage \
+                  error, bad case file, bad baseline or empty selection; 130 interrupted by Ctrl-C (the \
+                  reports asked for are written, marked incomplete)."
 )]
 struct Args {
-    /// Server to judge, HOST:PORT (default: the reference server, started in-process).
+    /// Server to judge, HOST:PORT or http://HOST:PORT/ (default: the reference server, started in-process).
     #[arg(long, value_name = "HOST:PORT")]
     target: Option<String>,
     /// Allow a --target that is not on the loopback interface.
@@ -70,13 +75,13 @@ struct Args {
     /// Write the report as one self-contained HTML page to FILE.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
-    /// Known failures (ids, one a line, or a JSON list): only other failures fail the run.
+    /// Known failures (category/id or id, one a line, or a JSON list): only other failures fail the run; they are JUnit skipped. An entry naming no case is an error.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
-    /// Write the ids of the cases that FAIL or ERROR to FILE, as a baseline.
+    /// Write the cases that FAIL or ERROR to FILE as a baseline (category/id a line); the run then exits 0.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
-    /// Print only failures and the summary.
+    /// Print only the failures list and the summary.
     #[arg(long, short = 'q')]
     quiet: bool,
 }
@@ -109,6 +114,60 @@ impl Selection {
             && any(&self.ids, &|p| id_matches(p, &case.id))
             && any(&self.categories, &|p| p == case.category)
     }
+}
+
+/// Why `selection` selects none of `cases`: each selector value that
+/// matches no case on its own, with the closest valid value (as cargo
+/// does for a mistyped command) and the valid categories; or, when each
+/// matches some case, that no case matches them all together.
+pub fn explain_empty(selection: &Selection, cases: &[Case]) -> String {
+    let mut categories: Vec<&str> = cases.iter().map(|c| c.category.as_str()).collect();
+    categories.dedup();
+    let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    let mut sections: Vec<&str> = cases.iter().map(|c| c.section.as_str()).collect();
+    sections.sort_unstable();
+    sections.dedup();
+    let hint = |word: &str, known: &[&str]| match crate::case::closest(word, known) {
+        Some(k) => format!("; did you mean {k:?}?"),
+        None => String::new(),
+    };
+    let mut lines = Vec::new();
+    for c in &selection.categories {
+        if !categories.contains(&c.as_str()) {
+            lines.push(format!(
+                "--category {c:?} matches no case{}. Categories: {}",
+                hint(c, &categories),
+                categories.join(", ")
+            ));
+        }
+    }
+    for p in &selection.ids {
+        if !cases.iter().any(|case| id_matches(p, &case.id)) {
+            lines.push(format!(
+                "--id {p:?} matches no case id (a substring, or a glob with * and ?){}",
+                hint(p, &ids)
+            ));
+        }
+    }
+    for p in &selection.sections {
+        if !cases.iter().any(|case| section_matches(p, &case.section)) {
+            lines.push(format!(
+                "--section {p:?} matches no case's section{}",
+                hint(p, &sections)
+            ));
+        }
+    }
+    for level in &selection.levels {
+        if !cases.iter().any(|case| case.level == *level) {
+            lines.push(format!("--level {level} matches no case"));
+        }
+    }
+    if lines.is_empty() {
+        return "each selector matches some case, but no case matches them all \
+                (selectors of different kinds combine with AND)"
+            .to_owned();
+    }
+    lines.join("\n  ")
 }
 
 /// `9112/6` selects `9112/6`, `9112/6.1` and `9112/6.1.2`; `9112` and
@@ -148,18 +207,33 @@ pub fn run_all(
     options: &Options,
     jobs: usize,
 ) -> Vec<CaseResult> {
-    results_of(cases, run_cases(addr, cases, options, jobs, &|_, _| {}))
+    run_watched(addr, cases, options, jobs, &Watch::quiet())
 }
 
-/// Judges each case's observation.
+/// [`run_all`], telling `watch` as cases start and finish; once it says
+/// stop (Ctrl-C), no case starts, and the results hold only those that ran.
+pub fn run_watched(
+    addr: SocketAddr,
+    cases: &[Case],
+    options: &Options,
+    jobs: usize,
+    watch: &Watch,
+) -> Vec<CaseResult> {
+    results_of(cases, run_cases(addr, cases, options, jobs, watch))
+}
+
+/// Judges each case's observation; cases not started (Ctrl-C) are left out.
 pub fn results_of(cases: &[Case], outcome: RunOutcome) -> Vec<CaseResult> {
     cases
         .iter()
         .zip(outcome.observations)
-        .map(|(case, observation)| CaseResult {
-            case: case.clone(),
-            verdict: judge(case, &observation),
-            observation,
+        .filter_map(|(case, observation)| {
+            let observation = observation?;
+            Some(CaseResult {
+                case: case.clone(),
+                verdict: judge(case, &observation),
+                observation,
+            })
         })
         .collect()
 }
@@ -209,6 +283,7 @@ pub fn resolve_target(
     allow_remote: bool,
     timeout: Duration,
 ) -> Result<SocketAddr, String> {
+    let target = &target_host_port(target)?;
     let addrs: Vec<SocketAddr> = target
         .to_socket_addrs()
         .map_err(|e| format!("--target {target:?}: {e} (expected HOST:PORT)"))?
@@ -236,6 +311,42 @@ pub fn resolve_target(
     Ok(first)
 }
 
+/// `HOST:PORT` of a `--target`: as given, or taken from an
+/// `http://HOST[:PORT][/]` URL (port 80 when absent). Another scheme, or a
+/// path other than `/`, is refused: the cases send their own request
+/// targets, so only the origin means something.
+pub fn target_host_port(target: &str) -> Result<String, String> {
+    let Some((scheme, rest)) = target.split_once("://") else {
+        return Ok(target.to_owned());
+    };
+    if !scheme.eq_ignore_ascii_case("http") {
+        return Err(format!(
+            "--target {target:?}: the {scheme}:// scheme is not judged; the harness speaks \
+             HTTP/1.1 over plain TCP: give http://HOST:PORT/ or HOST:PORT"
+        ));
+    }
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if !(path.is_empty() || path == "/") {
+        return Err(format!(
+            "--target {target:?}: the path {path:?} would be ignored (each case sends its own \
+             request-target); give only the origin, http://{authority}/"
+        ));
+    }
+    if authority.is_empty() || authority.contains('@') {
+        return Err(format!(
+            "--target {target:?}: expected http://HOST:PORT/ (no user info)"
+        ));
+    }
+    // A port is digits after the last colon, outside an IPv6 literal's brackets.
+    let has_port = authority.rsplit_once(':').is_some_and(|(host, port)| {
+        !host.is_empty() && !port.contains(']') && (host.starts_with('[') == host.ends_with(']'))
+    });
+    Ok(match has_port {
+        true => authority.to_owned(),
+        false => format!("{authority}:80"),
+    })
+}
+
 /// Reads a baseline: a JSON list of ids, a JSON object with a `failing`
 /// list, or plain text with one id a line (`#` starts a comment).
 pub fn read_baseline(text: &str) -> Result<BTreeSet<String>, String> {
@@ -260,18 +371,30 @@ pub fn read_baseline(text: &str) -> Result<BTreeSet<String>, String> {
             })
             .collect();
     }
-    Ok(text
-        .lines()
-        .map(|line| line.split('#').next().unwrap_or("").trim())
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
-        .collect())
+    let mut ids = BTreeSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let name_char = |b: u8| b.is_ascii_alphanumeric() || b"-_./".contains(&b);
+        if !line.bytes().all(name_char) {
+            return Err(format!(
+                "line {}: {line:?} is not a case id; write one category/id or id a line \
+                 (# starts a comment), or a JSON list",
+                n + 1
+            ));
+        }
+        ids.insert(line.to_owned());
+    }
+    Ok(ids)
 }
 
-/// A baseline file listing `ids`, one a line, with a comment header.
+/// A baseline file listing `ids` (`category/id` or `id`), one a line,
+/// with a comment header.
 pub fn write_baseline_text(ids: &BTreeSet<String>) -> String {
     let mut out = String::from(
-        "# Known failing conformance cases, one id a line (harness run --write-baseline).\n\
+        "# Known failing conformance cases, one category/id a line (harness run --write-baseline).\n\
          # With --baseline, only failures not listed here fail the run.\n",
     );
     for id in ids {
@@ -312,6 +435,51 @@ pub fn check_baseline(results: &[CaseResult], baseline: &BTreeSet<String>) -> Ba
     }
 }
 
+/// What the reports mark: the failures the baseline lists; with
+/// `--write-baseline` (the run exits 0), every failure of an uninterrupted
+/// run, since the file written lists them all.
+fn annotations(
+    args: &Args,
+    report: &Report,
+    baseline: Option<&BTreeSet<String>>,
+    not_run: Option<usize>,
+) -> Annotations {
+    let (known, file) = match (&args.write_baseline, not_run) {
+        (Some(path), None) => (failing_ids(&report.results), Some(path)),
+        _ => (
+            baseline.cloned().unwrap_or_default(),
+            args.baseline.as_ref(),
+        ),
+    };
+    Annotations {
+        known,
+        baseline: file.map(|p| p.display().to_string()),
+        not_run,
+    }
+}
+
+/// Writes `--write-baseline`'s file and says what it wrote. The failures
+/// are recorded, so the run succeeds (0) once the file is written, unless
+/// writing a report failed (`status` 1 already) or this one does.
+fn write_baseline_file(path: &Path, report: &Report, status: u8) -> ExitCode {
+    let count = report.results.iter().filter(|r| r.is_failure()).count();
+    match fs::write(path, crate::baseline::file_text(&report.results)) {
+        Ok(()) => {
+            println!(
+                "\nBaseline: wrote {count} failing case(s) to {} (one category/id a line); \
+                 use it with --baseline {}",
+                path.display(),
+                path.display()
+            );
+            ExitCode::from(status)
+        }
+        Err(e) => {
+            eprintln!("error: writing the baseline to {}: {e}", path.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(2)
@@ -335,9 +503,11 @@ pub fn main(args: &[String]) -> ExitCode {
             for e in &errors {
                 eprintln!("error: {e}");
             }
+            let files: BTreeSet<&Path> = errors.iter().map(|e| e.path()).collect();
             eprintln!(
-                "error: {} bad case file(s) under {}",
+                "error: {} problem(s) in {} case file(s) under {}",
                 errors.len(),
+                files.len(),
                 dir.display()
             );
             return ExitCode::from(2);
@@ -349,19 +519,22 @@ pub fn main(args: &[String]) -> ExitCode {
         ids: args.id.clone(),
         categories: args.category.clone(),
     };
-    let cases: Vec<Case> = cases.into_iter().filter(|c| selection.selects(c)).collect();
+    let all_cases = cases;
+    let cases: Vec<Case> = all_cases
+        .iter()
+        .filter(|c| selection.selects(c))
+        .cloned()
+        .collect();
     if cases.is_empty() {
         return usage_error(format!(
-            "no case under {} matches the selection",
-            dir.display()
+            "no case under {} matches the selection: {}",
+            dir.display(),
+            explain_empty(&selection, &all_cases)
         ));
     }
     let baseline = match &args.baseline {
         None => None,
-        Some(path) => match fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|text| read_baseline(&text))
-        {
+        Some(path) => match crate::baseline::load(path, &all_cases) {
             Ok(set) => Some(set),
             Err(e) => return usage_error(format!("--baseline {}: {e}", path.display())),
         },
@@ -396,7 +569,11 @@ pub fn main(args: &[String]) -> ExitCode {
         }
     }
     let start = Instant::now();
-    let outcome = run_cases(addr, &cases, &options, jobs, &|_, _| {});
+    handle_ctrl_c();
+    let draw = io::stdout().is_terminal() && io::stderr().is_terminal();
+    let watch = Watch::for_run(cases.len(), draw);
+    let outcome = run_cases(addr, &cases, &options, jobs, &watch);
+    drop(watch);
     let down_after = outcome.down_after.clone();
     if outcome.retries > 0 {
         eprintln!(
@@ -406,6 +583,7 @@ pub fn main(args: &[String]) -> ExitCode {
         );
     }
     let results = results_of(&cases, outcome);
+    let not_run = interrupted().then(|| cases.len() - results.len());
     let report = Report {
         target,
         results,
@@ -415,11 +593,12 @@ pub fn main(args: &[String]) -> ExitCode {
         handle.shutdown();
     }
 
+    let notes = annotations(&args, &report, baseline.as_ref(), not_run);
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match &down_after {
         None => {
-            let _ = report.write_terminal(&mut stdout.lock(), color, args.quiet);
+            let _ = report.write_terminal_with(&mut stdout.lock(), color, args.quiet, &notes);
         }
         Some((ran, why)) => {
             // The cases after the server went down were not run: one line
@@ -434,7 +613,7 @@ pub fn main(args: &[String]) -> ExitCode {
                     .collect(),
                 elapsed: report.elapsed,
             };
-            let _ = ran_only.write_terminal(&mut stdout.lock(), color, args.quiet);
+            let _ = ran_only.write_terminal_with(&mut stdout.lock(), color, args.quiet, &notes);
             let not_run = report.results.len() - ran_only.results.len();
             eprintln!(
                 "error: the server went down after {ran} case(s) ({why}); \
@@ -456,15 +635,30 @@ pub fn main(args: &[String]) -> ExitCode {
         }
     };
     write(&args.json, "JSON", &|| {
-        serde_json::to_string_pretty(&report.to_json()).expect("JSON values serialize") + "\n"
+        serde_json::to_string_pretty(&report.to_json_with(&notes)).expect("JSON values serialize")
+            + "\n"
     });
-    write(&args.junit, "JUnit", &|| report.to_junit());
-    write(&args.html, "HTML", &|| report.to_html());
-    write(&args.write_baseline, "baseline", &|| {
-        write_baseline_text(&failing_ids(&report.results))
+    write(&args.junit, "JUnit", &|| report.to_junit_with(&notes));
+    let html_dir = args.html.as_ref().map(|p| match p.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
     });
-
+    write(&args.html, "HTML", &|| {
+        report.to_html_with(&notes, html_dir.as_deref())
+    });
+    if notes.not_run.is_some() {
+        if let Some(path) = &args.write_baseline {
+            eprintln!(
+                "error: the baseline was not written to {}: the run was interrupted",
+                path.display()
+            );
+        }
+        return ExitCode::from(INTERRUPTED_EXIT);
+    }
     let failing = failing_ids(&report.results);
+    if let Some(path) = &args.write_baseline {
+        return write_baseline_file(path, &report, status);
+    }
     match &baseline {
         None => {
             if !failing.is_empty() {
@@ -473,13 +667,20 @@ pub fn main(args: &[String]) -> ExitCode {
         }
         Some(baseline) => {
             let check = check_baseline(&report.results, baseline);
+            let name = |id: &String| {
+                report
+                    .results
+                    .iter()
+                    .find(|r| &r.case.id == id)
+                    .map_or_else(|| id.clone(), CaseResult::name)
+            };
             if !check.now_passing.is_empty() {
                 println!(
                     "\nBaseline: {} listed case(s) pass now; remove them from the baseline:",
                     check.now_passing.len()
                 );
                 for id in &check.now_passing {
-                    println!("  {id}");
+                    println!("  {}", name(id));
                 }
             }
             if check.new_failures.is_empty() {
@@ -493,7 +694,7 @@ pub fn main(args: &[String]) -> ExitCode {
                     check.new_failures.len()
                 );
                 for id in &check.new_failures {
-                    println!("  {id}");
+                    println!("  {}", name(id));
                 }
                 status = 1;
             }

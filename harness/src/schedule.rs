@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 
 use crate::case::Case;
 use crate::client::{run_case_in, Observation, Options, TurnedAway};
+use crate::progress::Watch;
 
 /// Attempts at a case whose connection is turned away; the last runs alone.
 pub const ATTEMPTS: usize = 3;
@@ -276,8 +277,9 @@ impl Drop for Slot<'_> {
 /// What [`run_cases`] found, besides each case's observation.
 #[derive(Debug, Clone, Default)]
 pub struct RunOutcome {
-    /// The observations, in the order of the cases given.
-    pub observations: Vec<Observation>,
+    /// The observations, in the order of the cases given; `None` for a
+    /// case not started because the watch said stop (Ctrl-C).
+    pub observations: Vec<Option<Observation>>,
     /// Attempts run again because they were turned away.
     pub retries: usize,
     /// When the target went down: how many cases had been run, and why.
@@ -285,14 +287,14 @@ pub struct RunOutcome {
 }
 
 /// Runs `cases` against `addr`, at most `jobs` at once, paced by a
-/// [`Pacer`]; observations in the order of `cases`. `done` is called with
-/// each case's index and observation as it ends.
+/// [`Pacer`]; observations in the order of `cases`. `watch` is told as
+/// cases start and finish; once it says stop, no case starts.
 pub fn run_cases(
     addr: SocketAddr,
     cases: &[Case],
     options: &Options,
     jobs: usize,
-    done: &(dyn Fn(usize, &Observation) + Sync),
+    watch: &Watch,
 ) -> RunOutcome {
     let jobs = jobs.clamp(1, cases.len().max(1));
     let pacer = Pacer::new(jobs);
@@ -308,6 +310,10 @@ pub fn run_cases(
         for _ in 0..jobs {
             scope.spawn(|| {
                 while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    if watch.stopped() {
+                        break;
+                    }
+                    watch.started(i, &cases[i]);
                     let obs = if down.load(Ordering::Relaxed) {
                         let why = down_after
                             .lock()
@@ -335,8 +341,8 @@ pub fn run_cases(
                         obs
                     };
                     finished.fetch_add(1, Ordering::Relaxed);
-                    done(i, &obs);
                     slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(obs);
+                    watch.finished(i);
                 }
             });
         }
@@ -347,13 +353,13 @@ pub fn run_cases(
         .unwrap_or_else(|e| e.into_inner())
         .into_iter()
         .map(|o| {
-            let mut o = o.expect("every case was run");
+            let mut o = o?;
             // Once the target is down, a refused connect says nothing about
             // the case: it joins the cases not run.
             if let (Some((_, why)), Some(TurnedAway::Refused(_))) = (&down_after, &o.turned_away) {
                 o.error = Some(format!("{NOT_RUN} ({why})"));
             }
-            o
+            Some(o)
         })
         .collect();
     RunOutcome {

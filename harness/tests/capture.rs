@@ -138,12 +138,33 @@ Cookie: sid=xxxxxx\r\nConnection: close\r\n\r\n"
 }
 
 #[test]
-fn an_existing_fixture_is_never_overwritten() {
+fn an_existing_session_is_refused_before_anything_is_served() {
     let out = temp_dir("overwrite");
     let dir = out.join("test-client").join("s1");
     fs::create_dir_all(&dir).unwrap();
     fs::write(dir.join("00-00-get-index.http"), b"old").unwrap();
+    match Capture::start(options(&out)) {
+        Err(e @ Error::SessionExists { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("--session"), "{text}");
+            assert!(text.contains(&dir.display().to_string()), "{text}");
+        }
+        Err(e) => panic!("expected a refusal of the session, got {e}"),
+        Ok(_) => panic!("expected a refusal of the session, got a running capture"),
+    }
+    assert_eq!(fs::read(dir.join("00-00-get-index.http")).unwrap(), b"old");
+    assert!(!dir.join("00-00-get-index.toml").exists());
+}
+
+#[test]
+fn an_existing_fixture_is_never_overwritten() {
+    // The session is new when the capture starts; a file appears in it
+    // while it runs (another process). The write is refused, not forced.
+    let out = temp_dir("race");
     let capture = Capture::start(options(&out)).unwrap();
+    let dir = out.join("test-client").join("s1");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("00-00-get-index.http"), b"old").unwrap();
     exchange(
         capture.addr(),
         b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nConnection: close\r\n\r\n",
@@ -161,6 +182,83 @@ fn an_existing_fixture_is_never_overwritten() {
     }
     assert_eq!(fs::read(dir.join("00-00-get-index.http")).unwrap(), b"old");
     assert!(!dir.join("00-00-get-index.toml").exists());
+}
+
+#[test]
+fn without_client_version_the_user_agent_gives_it() {
+    let out = temp_dir("user-agent");
+    let mut o = options(&out);
+    o.client = "curl".into();
+    o.client_version = None;
+    let capture = Capture::start(o).unwrap();
+    let with_ua = b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nUser-Agent: curl/8.5.0\r\n\r\n";
+    let without = b"GET /test.jpg HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nConnection: close\r\n\r\n";
+    exchange(capture.addr(), &[&with_ua[..], without].concat());
+    let summary = capture.finish().unwrap();
+    let first = fixture::load(&out, &summary.written[0]).unwrap();
+    assert_eq!(first.sidecar.client_version.as_deref(), Some("8.5.0"));
+    assert!(capture::sidecar_problems(&first).is_empty());
+    let second = fixture::load(&out, &summary.written[1]).unwrap();
+    assert_eq!(second.sidecar.client_version, None);
+}
+
+#[test]
+fn sidecar_problems_name_the_field_and_the_fix() {
+    let root = temp_dir("problems");
+    let good = fixture::Fixture {
+        path: root.join("captures/curl/get/00-00-get-index.http"),
+        name: "captures/curl/get/00-00-get-index.http".into(),
+        bytes: b"GET / HTTP/1.1\r\nHost: a\r\n\r\n".to_vec(),
+        sidecar: fixture::Sidecar {
+            client: "curl".into(),
+            client_version: Some("7.88.1".into()),
+            captured_at: Some("2026-11-23T19:54:28Z".into()),
+            how: "test".into(),
+            session: Some("get".into()),
+            connection: Some(0),
+            position: Some(0),
+            ..Default::default()
+        },
+    };
+    assert_eq!(capture::sidecar_problems(&good), Vec::<String>::new());
+    let with = |change: fn(&mut fixture::Sidecar)| {
+        let mut f = good.clone();
+        change(&mut f.sidecar);
+        capture::sidecar_problems(&f)
+    };
+    type Change = fn(&mut fixture::Sidecar);
+    let cases: [(Change, &str, &str); 6] = [
+        (
+            |s| s.client_version = None,
+            "`client_version`",
+            "--client-version",
+        ),
+        (|s| s.captured_at = None, "`captured_at`", "captured_at = "),
+        (
+            |s| s.client = "wget".into(),
+            "`client`",
+            "client = \"curl\"",
+        ),
+        (|s| s.session = None, "`session`", "session = \"get\""),
+        (|s| s.position = Some(3), "`connection`", "00-03-get-index"),
+        (|s| s.connection = None, "`connection`", "connection = N"),
+    ];
+    for (change, field, fix) in cases {
+        let problems = with(change);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains(field), "{problems:?}");
+        assert!(problems[0].contains(fix), "{problems:?}");
+        assert!(problems[0].contains("00-00-get-index.toml"), "{problems:?}");
+    }
+    // Not a capture: hand-written fixtures need only client and how.
+    let mut hand = good.clone();
+    hand.name = "requests/get-root.http".into();
+    hand.sidecar = fixture::Sidecar {
+        client: "hand-written".into(),
+        how: "written by hand".into(),
+        ..Default::default()
+    };
+    assert!(capture::sidecar_problems(&hand).is_empty());
 }
 
 #[test]
@@ -208,6 +306,34 @@ fn cli_usage_errors_exit_2() {
 }
 
 #[test]
+fn cli_refuses_an_existing_session_once_and_serves_nothing() {
+    let out = temp_dir("cli-exists");
+    fs::create_dir_all(out.join("curl/get")).unwrap();
+    fs::write(out.join("curl/get/00-00-get-index.http"), b"old").unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let run = harness_bin()
+        .args(["capture", "--client", "curl", "--session", "get"])
+        .args(["--max-requests", "1", "--duration", "5"])
+        .arg("--addr")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+    assert!(stderr.contains("--session"), "{stderr}");
+    assert!(run.stdout.is_empty(), "it announced a capture: {run:?}");
+    assert_eq!(
+        fs::read(out.join("curl/get/00-00-get-index.http")).unwrap(),
+        b"old"
+    );
+}
+
+#[test]
 fn cli_captures_and_prints_each_file() {
     let out = temp_dir("cli");
     let mut child = harness_bin()
@@ -251,7 +377,10 @@ fn cli_captures_and_prints_each_file() {
 /// server answers without a 400.
 #[test]
 fn committed_captures_are_named_after_their_sidecars_and_answered() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("fixtures");
     let fixtures = fixture::load_all(&root).unwrap();
     let captures: Vec<_> = fixtures
         .iter()
@@ -271,31 +400,18 @@ fn committed_captures_are_named_after_their_sidecars_and_answered() {
         log: false,
         ..Default::default()
     };
+    let mut problems = Vec::new();
     for f in captures {
-        let side = &f.sidecar;
-        // captures/CLIENT/SESSION/CC-PP-....http
-        let parts: Vec<&str> = f.name.split('/').collect();
-        assert_eq!(parts.len(), 4, "{}", f.name);
-        assert_eq!(parts[1], side.client, "{}", f.name);
-        assert_eq!(Some(parts[2]), side.session.as_deref(), "{}", f.name);
-        let (connection, position) = (side.connection.unwrap(), side.position.unwrap());
-        let stem = parts[3].trim_end_matches(".http");
-        assert_eq!(
-            stem,
-            capture::file_stem(connection, position, &f.bytes),
-            "{}",
-            f.name
-        );
-        assert!(
-            side.client_version.is_some() && side.captured_at.is_some(),
-            "{}",
-            f.name
-        );
-        assert!(
-            !side.how.contains(workspace_parent.as_str()) && !side.how.contains(temp.as_str()),
-            "{}",
-            f.name
-        );
+        problems.extend(capture::sidecar_problems(f));
+        if f.sidecar.how.contains(workspace_parent.as_str())
+            || f.sidecar.how.contains(temp.as_str())
+        {
+            problems.push(format!(
+                "{}: field `how` names a folder of the machine that captured it; say the \
+                 command relative to the checkout",
+                f.path.with_extension("toml").display()
+            ));
+        }
         let response = server::conn::serve_bytes(&f.bytes, &config);
         assert!(
             response.starts_with(b"HTTP/1.1 ") && !response.starts_with(b"HTTP/1.1 400"),
@@ -303,5 +419,55 @@ fn committed_captures_are_named_after_their_sidecars_and_answered() {
             f.name,
             String::from_utf8_lossy(&response[..response.len().min(200)])
         );
+    }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+}
+
+/// The README's examples write new fixtures: its `capture` commands name a
+/// session no committed capture uses, and its `printf … > fixtures/…`
+/// lines name files that are not committed. (Checked against git's index,
+/// so fixtures a reader made by following the README do not count.)
+#[test]
+fn readme_examples_write_new_fixtures_only() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = fs::read_to_string(root.join("README.md")).unwrap();
+    let mut written = Vec::new();
+    for line in readme.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let value = |flag: &str| {
+            words
+                .iter()
+                .position(|w| *w == flag)
+                .and_then(|i| words.get(i + 1))
+                .copied()
+        };
+        if words.windows(2).any(|w| w == ["--", "capture"]) {
+            let client = value("--client").unwrap_or_else(|| panic!("no --client in {line}"));
+            let session = value("--session")
+                .unwrap_or_else(|| panic!("{line}: name the session, so the next steps can"));
+            written.push(format!("fixtures/captures/{client}/{session}"));
+        }
+        if let Some(path) = value(">").filter(|p| p.starts_with("fixtures/")) {
+            written.push(path.to_owned());
+        }
+    }
+    assert!(written.len() >= 3, "README examples not found: {written:?}");
+    let tracked = Command::new("git")
+        .arg("-C")
+        .arg(&root)
+        .args(["ls-files", "--"])
+        .args(&written)
+        .output();
+    match tracked {
+        Ok(out) if out.status.success() => {
+            let listed = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                listed.trim().is_empty(),
+                "README examples would collide with committed fixtures:\n{listed}\
+                 give the examples names of their own"
+            );
+        }
+        // Not a git checkout (an unpacked archive): nothing is committed.
+        _ => eprintln!("no git index to check {written:?} against"),
     }
 }

@@ -448,19 +448,20 @@ fn resetting(reset: fn(usize) -> bool) -> SocketAddr {
 /// connection, even alone, is judged for it (FAIL), not excused as ERROR.
 #[test]
 fn a_reset_before_any_answer_is_run_again() {
+    use harness::progress::Watch;
     use harness::schedule::{run_cases, ATTEMPTS};
     let c = case(GET, "status = \"204\"\nconnection = \"open\"");
     let cases = [c.clone()];
     let first_reset = resetting(|k| k == 0);
-    let run = run_cases(first_reset, &cases, &options(), 4, &|_, _| {});
-    let obs = &run.observations[0];
+    let run = run_cases(first_reset, &cases, &options(), 4, &Watch::quiet());
+    let obs = run.observations[0].as_ref().unwrap();
     assert_eq!(run.retries, 1);
     assert_eq!(obs.turned_away, None);
     assert_eq!(judge(&c, obs).outcome, Outcome::Pass, "{}", obs.summary());
 
     let always = resetting(|_| true);
-    let run = run_cases(always, &cases, &options(), 4, &|_, _| {});
-    let obs = &run.observations[0];
+    let run = run_cases(always, &cases, &options(), 4, &Watch::quiet());
+    let obs = run.observations[0].as_ref().unwrap();
     assert_eq!(run.retries, ATTEMPTS - 1);
     assert_eq!(obs.closed, Some(Closed::Reset), "{}", obs.summary());
     assert_eq!(judge(&c, obs).outcome, Outcome::Fail, "{}", obs.summary());

@@ -10,8 +10,10 @@ use harness::client::{Closed, Observation, Probe, ReceivedResponse};
 use harness::verdict::{judge, Outcome};
 
 fn parse(text: &str) -> Result<Case, String> {
-    Case::parse(Path::new("fixtures/cases/fields/ID.toml"), "fields", text)
-        .map_err(|e| e.message().to_owned())
+    Case::parse(Path::new("fixtures/cases/fields/ID.toml"), "fields", text).map_err(|errors| {
+        let messages: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        messages.join("\n")
+    })
 }
 
 /// A case of `level` with two writes and the given expects.

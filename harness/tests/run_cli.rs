@@ -139,7 +139,7 @@ fn bad_case_files_and_empty_selections_are_usage_errors() {
     assert_eq!(code(&out), 2);
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("fields/x.toml: id \"y\" differs from the file stem \"x\""),
+        stderr.contains("fields/x.toml: id: \"y\" differs from the file stem \"x\""),
         "{stderr}"
     );
 
@@ -199,12 +199,19 @@ fn a_baseline_fails_only_new_failures_and_names_fixed_ones() {
     let baseline = dir.join("baseline.txt");
     let baseline = baseline.to_str().unwrap();
 
-    let out = run(&["--cases", cases, "--write-baseline", baseline]);
+    let out = run(&["--cases", cases]);
     assert_eq!(code(&out), 1, "a MUST failure fails the run");
+    let out = run(&["--cases", cases, "--write-baseline", baseline]);
+    assert_eq!(code(&out), 0, "the failures are recorded: the run succeeds");
     assert!(text(&out.stdout).contains("status 200 is not 418"));
+    assert!(
+        text(&out.stdout).contains(&format!("Baseline: wrote 1 failing case(s) to {baseline}")),
+        "{}",
+        text(&out.stdout)
+    );
     let written = fs::read_to_string(baseline).unwrap();
-    assert!(written.lines().any(|l| l == "teapot"), "{written}");
-    assert!(!written.lines().any(|l| l == "ok"), "{written}");
+    assert!(written.lines().any(|l| l == "methods/teapot"), "{written}");
+    assert!(!written.lines().any(|l| l.contains("ok")), "{written}");
 
     let out = run(&["--cases", cases, "--baseline", baseline]);
     assert_eq!(code(&out), 0, "{}", text(&out.stdout));
@@ -220,11 +227,11 @@ fn a_baseline_fails_only_new_failures_and_names_fixed_ones() {
     assert_eq!(code(&out), 1);
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("1 new failure(s), not in the baseline:\n  teapot2"),
+        stdout.contains("1 new failure(s), not in the baseline:\n  methods/teapot2"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("pass now; remove them from the baseline:\n  ok"),
+        stdout.contains("pass now; remove them from the baseline:\n  methods/ok"),
         "{stdout}"
     );
 

@@ -1,6 +1,6 @@
 //! `server`: runs h1check's reference HTTP/1.1 server.
 #![forbid(unsafe_code)]
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -11,8 +11,8 @@ use clap::Parser;
 #[derive(Debug, Parser)]
 #[command(name = "server", version)]
 struct Args {
-    /// Address to listen on (IP:PORT; port 0 picks a free one).
-    #[arg(long, default_value = "127.0.0.1:8000")]
+    /// Address to listen on, IP:PORT or HOST:PORT (localhost:8000); port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:8000", value_parser = listen_addr)]
     addr: SocketAddr,
 
     /// Most connections open at once; past it a new connection gets 503 and is closed.
@@ -53,6 +53,24 @@ struct Args {
 }
 
 /// Parses a positive number of seconds, fractions allowed.
+/// `IP:PORT`, or `HOST:PORT` resolved to its first IPv4 address (else its
+/// first address): `localhost:8000` listens on `127.0.0.1:8000`.
+fn listen_addr(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = s.parse() {
+        return Ok(addr);
+    }
+    let addrs: Vec<SocketAddr> = s
+        .to_socket_addrs()
+        .map_err(|e| format!("`{s}` is not IP:PORT or HOST:PORT ({e})"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("`{s}` resolves to no address"))
+}
+
 fn seconds(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
         .parse()
