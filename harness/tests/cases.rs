@@ -3,8 +3,7 @@
 //! file and the problem; verdicts follow `fixtures/cases/README.md`.
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::time::Duration;
 
 use harness::case::{describe, load_all, Case, ErrorKind, Level, StatusPattern};
@@ -15,18 +14,8 @@ use harness::run::{
 };
 use harness::verdict::{judge, Outcome};
 
-/// A fresh, empty folder for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "h1check-cases-{}-{}-{name}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::temp_dir;
 
 const GOOD: &str = r#"
 id = "ID"

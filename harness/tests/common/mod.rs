@@ -1,0 +1,32 @@
+//! Helpers shared by the harness's integration tests.
+#![allow(dead_code)] // each test file uses a part of them
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::Output;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A fresh, empty folder under the system's temporary directory, named after
+/// the test file, the process and `name`, so parallel tests never share one.
+pub fn temp_dir(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "h1check-{}-{}-{}-{name}",
+        env!("CARGO_CRATE_NAME"),
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A finished command's standard output, as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A finished command's standard error, as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
