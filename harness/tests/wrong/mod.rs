@@ -282,7 +282,8 @@ enum Body {
     Chunked,
 }
 
-fn framing(request: &Request, flaw: Flaw) -> Result<(Body, bool), Reject> {
+/// The framing of `request`'s body, or why it cannot be framed.
+fn framing(request: &Request, flaw: Flaw) -> Result<Body, Reject> {
     let te = request.all("Transfer-Encoding");
     let cl = request.all("Content-Length");
     if !te.is_empty() {
@@ -301,7 +302,7 @@ fn framing(request: &Request, flaw: Flaw) -> Result<(Body, bool), Reject> {
             .filter(|t| !t.is_empty())
             .collect();
         return match codings.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-            ["chunked"] => Ok((Body::Chunked, false)),
+            ["chunked"] => Ok(Body::Chunked),
             [.., last] if last != "chunked" => Err(Reject(400)),
             _ => Err(Reject(501)),
         };
@@ -318,12 +319,12 @@ fn framing(request: &Request, flaw: Flaw) -> Result<(Body, bool), Reject> {
         }
         length = Some(n);
     }
-    Ok((Body::Length(length.unwrap_or(0)), false))
+    Ok(Body::Length(length.unwrap_or(0)))
 }
 
 /// Decodes a chunked body at the start of `buf`: `Ok(Some(len))` when it is
 /// complete (`len` bytes of `buf` used), `Ok(None)` when more is needed.
-fn chunked_len(buf: &[u8], flaw: Flaw) -> Result<Option<usize>, Reject> {
+fn chunked_len(buf: &[u8]) -> Result<Option<usize>, Reject> {
     let mut at = 0;
     loop {
         let Some(eol) = find(&buf[at..], b"\r\n") else {
@@ -354,7 +355,6 @@ fn chunked_len(buf: &[u8], flaw: Flaw) -> Result<Option<usize>, Reject> {
                 if line.contains(&b'\r') || !line.contains(&b':') {
                     return Err(Reject(400));
                 }
-                let _ = flaw;
             }
         }
         if buf.len() < at + size + 2 {
@@ -444,7 +444,7 @@ pub fn serve_flawed(stream: TcpStream, flaw: Flaw) {
                 continue;
             }
         };
-        let (body, _) = match framing(&request, flaw) {
+        let body = match framing(&request, flaw) {
             Ok(b) => b,
             Err(Reject(status)) => {
                 if !error(&mut stream, status) {
@@ -480,7 +480,7 @@ pub fn serve_flawed(stream: TcpStream, flaw: Flaw) {
         loop {
             let used = match body {
                 Body::Length(n) => (buf.len() >= n).then_some(n),
-                Body::Chunked => match chunked_len(&buf, flaw) {
+                Body::Chunked => match chunked_len(&buf) {
                     Ok(used) => used,
                     Err(Reject(status)) => {
                         if !error(&mut stream, status) {
@@ -501,10 +501,6 @@ pub fn serve_flawed(stream: TcpStream, flaw: Flaw) {
         }
         let close = request.http10 || request.has_token("Connection", "close");
         let mut conn = if close { "Connection: close\r\n" } else { "" }.to_owned();
-        let cl_te = flaw == Flaw::ClTeKeptOpen
-            && request.field("Content-Length").is_some()
-            && request.field("Transfer-Encoding").is_some();
-        let _ = cl_te; // kept open: the flaw.
         let path = request
             .target
             .strip_prefix("http://localhost")
