@@ -41,11 +41,15 @@
 //!    ([`answer_after_stray_bytes`]). An answered probe proves the
 //!    connection open; otherwise whatever came answers the case.
 //!
-//! A case whose requests ask the server to close (`Connection: close`,
-//! HTTP/1.0, both Content-Length and Transfer-Encoding) is probed only if
-//! the connection is still open after the time bound: the client first
-//! reads to the close, so a server that honours the close is never sent a
-//! request it could answer.
+//! When the server is expected to close (a request of the case asks for it:
+//! `Connection: close`, HTTP/1.0, both Content-Length and
+//! Transfer-Encoding; or the bytes end in something no server can frame,
+//! RFC 9112 §3, §6.3; or bytes that start no response came back), the probe
+//! is sent only if the connection is still open after the time bound: the
+//! client first reads to the close. A probe that reached a server before it
+//! closed, unread, would make its kernel reset the connection and drop what
+//! the server had not sent yet, and what is received would depend on when
+//! the probe went out.
 //!
 //! Responses are framed as a client frames them (RFC 9112 §6.3), by
 //! [`crate::http::split_responses`]; 1xx responses are kept apart as
@@ -426,10 +430,15 @@ pub fn run_case_in(
     let silent = await_silence(&mut conn, case, &mut obs);
     if !silent {
         let answered = await_answers(&mut conn, &framing, options, &mut obs);
-        // A case that asks the server to close gives it the time bound to
-        // do so; only a connection still open then is probed.
+        // A server expected to close is given the time bound to do so, and
+        // only a connection still open then is probed: a probe that reaches
+        // a server before it closes unread makes its kernel reset the
+        // connection and drop what the server had not sent yet, so an early
+        // probe would change what is received.
+        let stray = frame_received(&conn.received, &framing.methods(), false).broken;
         let open = answered
-            && (!framing.closes() || conn.read_until(Instant::now() + options.timeout, |_| false));
+            && (!(framing.expects_close() || stray)
+                || conn.read_until(Instant::now() + options.timeout, |_| false));
         if open {
             obs.probe = Some(probe(&mut conn, options, &mut obs));
         }

@@ -326,6 +326,14 @@ impl<'a> RequestStream<'a> {
         self.requests.iter().any(|r| r.closes)
     }
 
+    /// Whether a server is expected to close after its answers: a counted
+    /// request asks for it, or the bytes end in an unframeable request
+    /// (RFC 9112 §6.3: invalid framing is answered with 400 and a close;
+    /// §3: a bad request-line SHOULD be too).
+    pub fn expects_close(&self) -> bool {
+        self.closes() || matches!(self.end, StreamEnd::Invalid { .. })
+    }
+
     /// The methods of the requests, in order, an incomplete request's
     /// included when its request-line is complete: the n-th final response
     /// answers the n-th of them (RFC 9112 §9.3.2).
@@ -811,6 +819,8 @@ mod tests {
             (0, StreamEnd::Invalid { start: 0, .. })
         ));
         assert_eq!(frame_requests(te).answers_expected(), 1);
+        assert!(frame_requests(te).expects_close() && !frame_requests(te).closes());
+        assert!(!frame_requests(GET).expects_close());
         let two_lengths = b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx";
         assert!(matches!(count(two_lengths).1, StreamEnd::Invalid { .. }));
         let same = b"POST / HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\nxx";

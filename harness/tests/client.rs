@@ -238,8 +238,45 @@ fn an_answer_followed_by_a_close_is_not_taken_for_the_probes() {
     let obs = run_case(addr, &c, &options());
     let statuses: Vec<u16> = obs.responses.iter().map(|r| r.status).collect();
     assert_eq!(statuses, [200, 400], "{}", obs.summary());
-    assert_eq!(obs.probe, Some(Probe::Unanswered));
+    // `0` is no request-line: the server is expected to answer it and
+    // close, so the client reads to the close and sends no probe.
+    assert_eq!(obs.probe, None);
     assert_eq!(judge(&c, &obs).outcome, Outcome::Pass, "{}", obs.summary());
+}
+
+/// A server that answers an unframeable chunk with 400, then goes on
+/// answering what follows, each answer its own write, and closes after the
+/// last (the smuggled request asked for it): every answer is read, every
+/// time. A probe sent after the first answer would reach the server before
+/// its close, unread, and its kernel's reset would drop the answers not
+/// yet sent.
+#[test]
+fn a_desync_after_an_error_is_read_to_the_close_every_time() {
+    let addr = scripted(|n| match n {
+        0 => Act::Write(vec![
+            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+        ]),
+        1 => Act::Write(vec![
+            b"HTTP/1.1 405 Method Not Allowed\r\n",
+            b"Content-Length: 0\r\n\r\n",
+        ]),
+        _ => Act::WriteClose(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+    });
+    let send = "POST / HTTP/1.1\\r\\nHost: localhost\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n\
+                0\\r\\r\\n\\r\\n\
+                GET /smuggled HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n";
+    let c = case(
+        send,
+        "status = \"400\"\nresponses = 1\nconnection = \"closed\"",
+    );
+    for _ in 0..5 {
+        let obs = run_case(addr, &c, &options());
+        let statuses: Vec<u16> = obs.responses.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [400, 405, 200], "{}", obs.summary());
+        assert_eq!(obs.closed, Some(Closed::Eof), "{}", obs.summary());
+        assert_eq!(obs.probe, None);
+        assert_eq!(judge(&c, &obs).outcome, Outcome::Fail, "{}", obs.summary());
+    }
 }
 
 #[test]
