@@ -3,7 +3,7 @@
 //! ([`serve_flawed`]) that is right about framing, fields and errors except
 //! for the one [`Flaw`] it is started with. The harness must judge each of
 //! them FAIL on the cases that check what it breaks.
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
@@ -369,7 +369,7 @@ fn chunked_len(buf: &[u8]) -> Result<Option<usize>, Reject> {
 
 const DATE: &str = "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n";
 
-fn respond(stream: &mut impl Write, status: &str, extra: &str, body: &[u8], flaw: Flaw) -> bool {
+fn respond(stream: &mut TcpStream, status: &str, extra: &str, body: &[u8], flaw: Flaw) -> bool {
     let date = if flaw == Flaw::NoDate { "" } else { DATE };
     let mut out = format!("HTTP/1.1 {status}\r\n{date}{extra}").into_bytes();
     out.extend_from_slice(b"\r\n");
@@ -377,17 +377,9 @@ fn respond(stream: &mut impl Write, status: &str, extra: &str, body: &[u8], flaw
     stream.write_all(&out).is_ok()
 }
 
-/// The small server: right except for `flaw`. Its answers to what one read
-/// brought go out in one write (buffered until it must read again).
-pub fn serve_flawed(stream: TcpStream, flaw: Flaw) {
+/// The small server: right except for `flaw`.
+pub fn serve_flawed(mut stream: TcpStream, flaw: Flaw) {
     let _ = stream.set_read_timeout(Some(IDLE));
-    let Ok(mut reader) = stream.try_clone() else {
-        return;
-    };
-    let mut stream = BufWriter::new(stream);
-    let mut fill = |stream: &mut BufWriter<TcpStream>, buf: &mut Vec<u8>| {
-        stream.flush().is_ok() && fill(&mut reader, buf)
-    };
     let mut buf: Vec<u8> = Vec::new();
     loop {
         // RFC 9112 §2.2: at least one empty line before a request is ignored.
@@ -396,7 +388,7 @@ pub fn serve_flawed(stream: TcpStream, flaw: Flaw) {
         }
         let end = find(&buf, b"\r\n\r\n");
         let bare_lf_end = find(&buf, b"\n\n").filter(|i| end.is_none_or(|e| *i < e));
-        let error = |stream: &mut BufWriter<TcpStream>, status: u16| {
+        let error = |stream: &mut TcpStream, status: u16| {
             let text = match status {
                 400 => "400 Bad Request",
                 501 => "501 Not Implemented",
