@@ -188,6 +188,17 @@ pub struct Expect {
     /// that are not part of a response. No answer at all passes: other
     /// conditions judge whether there must be one.
     pub well_formed: bool,
+    /// For a WARN under a MUST case: the RFC sentence that permits the
+    /// outcome (`RFC 9112 §6.3: "A server MAY reject ..."`).
+    pub allowed_by: Option<String>,
+    /// The server's first response (interim or final) had begun to arrive
+    /// before this write (1-based) was made: an answer "at once", judged
+    /// against the pause the case states before that write.
+    pub answered_before_write: Option<usize>,
+    /// Where `absent` is checked: every response, interim ones included,
+    /// whose status matches this pattern (`1xx|204`), instead of the first
+    /// final response.
+    pub absent_in: Option<StatusPattern>,
 }
 
 impl Expect {
@@ -228,6 +239,12 @@ impl Expect {
         }
         if self.well_formed {
             parts.push("well_formed".to_owned());
+        }
+        if let Some(n) = self.answered_before_write {
+            parts.push(format!("answered_before_write={n}"));
+        }
+        if let Some(p) = &self.absent_in {
+            parts.push(format!("absent_in={p}"));
         }
         match self.connection {
             ConnectionRule::Closed => parts.push("connection=closed".to_owned()),
@@ -348,6 +365,9 @@ const EXPECT_KEYS: &[&str] = &[
     "version",
     "date",
     "well_formed",
+    "allowed_by",
+    "answered_before_write",
+    "absent_in",
 ];
 /// The `[[expect]]` keys about responses, which `silent_ms` excludes.
 const ABOUT_RESPONSES: &[&str] = &[
@@ -360,6 +380,8 @@ const ABOUT_RESPONSES: &[&str] = &[
     "version",
     "date",
     "well_formed",
+    "answered_before_write",
+    "absent_in",
 ];
 
 /// Longest `pause_ms` or `silent_ms`, in milliseconds. Waits add straight
@@ -677,7 +699,10 @@ impl Checker<'_> {
         let expects: Vec<Option<Expect>> = expect_tables
             .iter()
             .enumerate()
-            .map(|(i, e)| self.expect(&format!("expect[{}].", i + 1), e))
+            .map(|(i, e)| {
+                let writes = writes.as_ref().map_or(0, Vec::len);
+                self.expect(&format!("expect[{}].", i + 1), e, level, writes)
+            })
             .collect();
         Some(Case {
             id: id?.to_owned(),
@@ -754,7 +779,15 @@ impl Checker<'_> {
         }
     }
 
-    fn expect(&mut self, at: &str, e: &toml::Table) -> Option<Expect> {
+    /// One `[[expect]]` of a case of `level` (when it parsed) that makes
+    /// `writes` writes.
+    fn expect(
+        &mut self,
+        at: &str,
+        e: &toml::Table,
+        level: Option<Level>,
+        writes: usize,
+    ) -> Option<Expect> {
         let before = self.errors.len();
         let key = |k: &str| format!("{at}{k}");
         self.unknown_keys(at, e, EXPECT_KEYS);
@@ -777,6 +810,43 @@ impl Checker<'_> {
                 "WARN needs a profile: add profile = \"what the server does\" \
                  (e.g. \"accepts bare LF\")"
                     .into(),
+            );
+        }
+        // A MUST case warns only where the RFC leaves a choice: the expect
+        // names the sentence that allows it.
+        let allowed_by = self
+            .string(at, e, "allowed_by")
+            .map(|a| a.trim().to_owned());
+        match (&allowed_by, verdict) {
+            (None, Given::Warn) if level == Some(Level::Must) => self.problem(
+                &key("allowed_by"),
+                "is missing: a WARN in a MUST case needs allowed_by, the RFC sentence that permits \
+                 the outcome; add allowed_by = \"RFC 9112 §6.3: A server MAY ...\""
+                    .into(),
+            ),
+            (Some(_), Given::Pass | Given::Fail) => self.problem(
+                &key("allowed_by"),
+                "belongs to an expect with verdict = \"WARN\"; remove it".into(),
+            ),
+            (Some(a), _) if !valid_citation(a) => self.problem(
+                &key("allowed_by"),
+                format!(
+                    "{a:?} does not start \"RFC NNNN §N.N: \" and quote a sentence; \
+                     write \"RFC 9110 §9.1: All other methods are OPTIONAL.\""
+                ),
+            ),
+            _ => {}
+        }
+        let answered_before_write = self
+            .integer(at, e, "answered_before_write", 0)
+            .map(|n| n as usize);
+        if let Some(n) = answered_before_write.filter(|n| *n < 2 || *n > writes) {
+            self.problem(
+                &key("answered_before_write"),
+                format!(
+                    "{n} names no later write: the case makes {writes} write(s), and the \
+                     first has nothing before it; write a number from 2 to {writes}"
+                ),
             );
         }
         let connection = match self.string(at, e, "connection") {
@@ -859,6 +929,15 @@ impl Checker<'_> {
                 false
             }
         };
+        let absent_in = self
+            .string(at, e, "absent_in")
+            .and_then(|s| self.pattern(&key("absent_in"), s));
+        if e.contains_key("absent_in") && absent.is_empty() {
+            self.problem(
+                &key("absent_in"),
+                "says where absent is checked: it needs absent = [\"Field-Name\"]".into(),
+            );
+        }
         let no_body = self.boolean(at, e, "no_body").unwrap_or(false);
         let well_formed = self.boolean(at, e, "well_formed").unwrap_or(false);
         let silent = self.wait(at, e, "silent_ms", 1).map(Duration::from_millis);
@@ -903,8 +982,31 @@ impl Checker<'_> {
             version,
             date,
             well_formed,
+            allowed_by,
+            answered_before_write,
+            absent_in,
         })
     }
+}
+
+/// `RFC 9110 §5.5: ...`: an RFC number, a section, a colon and some text.
+fn valid_citation(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("RFC ") else {
+        return false;
+    };
+    let Some((rfc, rest)) = rest.split_once(" §") else {
+        return false;
+    };
+    let Some((sec, quote)) = rest.split_once(':') else {
+        return false;
+    };
+    rfc.len() >= 4
+        && rfc.bytes().all(|b| b.is_ascii_digit())
+        && !sec.is_empty()
+        && sec
+            .split('.')
+            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        && quote.trim().len() > 10
 }
 
 fn is_field_name(name: &str) -> bool {

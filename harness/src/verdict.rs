@@ -9,7 +9,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::case::{Case, ConnectionRule, Expect, Given, Level};
+use crate::case::{Case, ConnectionRule, Expect, Given, Level, StatusPattern};
 use crate::client::{Observation, ReceivedResponse};
 
 /// The result of one case.
@@ -80,7 +80,14 @@ pub fn judge(case: &Case, obs: &Observation) -> Verdict {
                     outcome,
                     matched: Some(i),
                     profile: expect.profile.clone(),
-                    reason: format!("expect {} ({}) matched: {got}", i + 1, expect.summary()),
+                    reason: match &expect.allowed_by {
+                        None => format!("expect {} ({}) matched: {got}", i + 1, expect.summary()),
+                        Some(a) => format!(
+                            "expect {} ({}) matched: {got}; allowed by {a}",
+                            i + 1,
+                            expect.summary()
+                        ),
+                    },
                 };
             }
             Err(why) => misses.push(format!("expect {} ({}): {why}", i + 1, expect.summary())),
@@ -106,8 +113,9 @@ pub fn judge(case: &Case, obs: &Observation) -> Verdict {
 /// Whether every condition of `expect` holds for `obs`; if not, the first
 /// that does not, in words. The conditions are checked group by group, in
 /// this order: the silent window (which, when set, decides alone), the
-/// statuses, the interim responses, the grammar of what came, the first
-/// response's content and fields, the connection.
+/// statuses, the interim responses, the grammar of what came, when the
+/// answer began, the fields of responses of some statuses, the first
+/// response's content and fields, the count of answers, the connection.
 pub fn check(expect: &Expect, obs: &Observation) -> Result<(), String> {
     if let Some(window) = expect.silent {
         return check_silence(window, expect.connection, obs);
@@ -118,7 +126,16 @@ pub fn check(expect: &Expect, obs: &Observation) -> Result<(), String> {
     if expect.well_formed {
         check_well_formed(obs, &complete)?;
     }
+    if let Some(n) = expect.answered_before_write {
+        check_answered_before(n, obs)?;
+    }
+    if let Some(scope) = &expect.absent_in {
+        check_absent_in(scope, &expect.absent, obs, &complete)?;
+    }
     check_first_response(expect, complete.first().copied())?;
+    if expect.responses.is_some() || expect.sequence.is_some() {
+        check_nothing_else(obs, &complete)?;
+    }
     check_connection(expect.connection, obs)
 }
 
@@ -203,12 +220,70 @@ fn check_well_formed(obs: &Observation, complete: &[&ReceivedResponse]) -> Resul
     Ok(())
 }
 
+/// `answered_before_write`: the first response (interim or final) had begun
+/// to arrive before write `n` (1-based) was made, i.e. within the pause the
+/// case states before it (RFC 9110 §10.1.1: an "immediate" answer). A write
+/// the client never made (the server had closed) came after everything.
+fn check_answered_before(n: usize, obs: &Observation) -> Result<(), String> {
+    let before = obs
+        .before_write
+        .get(n - 1)
+        .copied()
+        .unwrap_or(obs.received.len());
+    if before == 0 {
+        return Err(format!("nothing had arrived before write {n}"));
+    }
+    Ok(())
+}
+
+/// `absent_in`: the `absent` fields are in no response, interim ones
+/// included, whose status matches `scope` (RFC 9112 §6.1: no
+/// Transfer-Encoding in a 1xx or 204).
+fn check_absent_in(
+    scope: &StatusPattern,
+    absent: &[String],
+    obs: &Observation,
+    complete: &[&ReceivedResponse],
+) -> Result<(), String> {
+    let interim = obs
+        .interim
+        .iter()
+        .zip(&obs.interim_heads)
+        .map(|(s, h)| (*s, h.as_slice()));
+    let finals = complete.iter().map(|r| (r.status, r.head.as_slice()));
+    for (status, head) in interim.chain(finals) {
+        if !scope.matches(status) {
+            continue;
+        }
+        if let Some(h) = absent
+            .iter()
+            .find(|h| crate::wire::field(head, h).is_some())
+        {
+            return Err(format!("a {h} field in a {status} response"));
+        }
+    }
+    Ok(())
+}
+
+/// `responses` and `sequence` count everything that came: bytes that start
+/// no response (an answer without a status-line, a desync's garbage) are
+/// one answer too many.
+fn check_nothing_else(obs: &Observation, complete: &[&ReceivedResponse]) -> Result<(), String> {
+    let stray: usize = obs.stray_before + complete.iter().map(|r| r.stray_after).sum::<usize>();
+    if stray > 0 {
+        return Err(format!(
+            "{stray} bytes that are no response came with the answers"
+        ));
+    }
+    Ok(())
+}
+
 /// `no_body`, `headers`, `absent`, `version` and `date`: conditions on the
 /// first complete final response, which must then exist.
 fn check_first_response(expect: &Expect, first: Option<&ReceivedResponse>) -> Result<(), String> {
     let needs_first = expect.no_body
         || !expect.headers.is_empty()
-        || !expect.absent.is_empty()
+        || (!expect.absent.is_empty() && expect.absent_in.is_none())
         || expect.version.is_some()
         || expect.date;
     if !needs_first {
@@ -226,8 +301,10 @@ fn check_first_response(expect: &Expect, first: Option<&ReceivedResponse>) -> Re
     if let Some(h) = expect.headers.iter().find(|h| !r.has_field(h)) {
         return Err(format!("no {h} field"));
     }
-    if let Some(h) = expect.absent.iter().find(|h| r.has_field(h)) {
-        return Err(format!("a {h} field"));
+    if expect.absent_in.is_none() {
+        if let Some(h) = expect.absent.iter().find(|h| r.has_field(h)) {
+            return Err(format!("a {h} field"));
+        }
     }
     if let Some(v) = &expect.version {
         let got = crate::wire::version(&r.head);
