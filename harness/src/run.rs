@@ -128,14 +128,14 @@ pub fn explain_empty(selection: &Selection, cases: &[Case]) -> String {
     sections.sort_unstable();
     sections.dedup();
     let hint = |word: &str, known: &[&str]| match crate::case::closest(word, known) {
-        Some(k) => format!("; did you mean {k:?}?"),
+        Some(k) => format!(" (did you mean {k:?}?)"),
         None => String::new(),
     };
     let mut lines = Vec::new();
     for c in &selection.categories {
         if !categories.contains(&c.as_str()) {
             lines.push(format!(
-                "--category {c:?} matches no case{}. Categories: {}",
+                "--category {c:?} matches no case{}; categories: {}",
                 hint(c, &categories),
                 categories.join(", ")
             ));

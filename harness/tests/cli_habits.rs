@@ -87,11 +87,11 @@ fn an_empty_selection_names_the_selector_and_the_closest_value() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("--category \"smugling\" matches no case; did you mean \"smuggling\"?"),
+        err.contains("--category \"smugling\" matches no case (did you mean \"smuggling\"?)"),
         "{err}"
     );
     let listed = err
-        .split(". Categories: ")
+        .split("; categories: ")
         .nth(1)
         .and_then(|rest| rest.lines().next())
         .unwrap_or_else(|| panic!("the categories are listed: {err}"));
