@@ -6,6 +6,11 @@
 //! Nothing is copied: every field is a slice of the caller's buffer, and the
 //! header slots are the caller's too, so a request costs no allocation.
 
+mod table;
+
+pub use table::TOKEN;
+use table::{ABSOLUTE_TARGET, FIELD_VCHAR, REG_NAME, SCHEME, TARGET};
+
 /// The outcome of a parse that did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status<T> {
@@ -191,9 +196,6 @@ impl ErrorKind {
     }
 }
 
-mod table;
-pub use table::TOKEN;
-
 /// Parses a request head from the start of `buf`, filling `headers`.
 ///
 /// The number of fields accepted is the smaller of `headers.len()` and
@@ -237,51 +239,93 @@ fn line_end(buf: &[u8], pos: usize, config: &Config) -> Result<Option<usize>, Er
     }
 }
 
+/// Unwraps a step's `Some`, or returns [`Status::Partial`] for `None`.
+macro_rules! ready {
+    ($step:expr) => {
+        match $step? {
+            Some(v) => v,
+            None => return Ok(Status::Partial),
+        }
+    };
+}
+
+/// The steps httparse takes, in order: skip empty lines, method, target,
+/// version, fields. Each step takes the position it starts at and returns
+/// what it read and where the next starts, `None` when the bytes ran out.
 fn parse_window<'h, 'b>(
     buf: &'b [u8],
     headers: &'h mut [Header<'b>],
     config: &Config,
 ) -> Result<Status<Request<'h, 'b>>, Error> {
-    use Status::Partial;
-    let mut pos = 0;
+    let pos = ready!(skip_empty_lines(buf, config));
+    let line = LineLimit(pos + config.max_request_line_len);
+    let (method, pos) = ready!(parse_method(buf, pos, line));
+    let (target, form, pos) = ready!(parse_target(buf, pos, method, line));
+    let (version, pos) = ready!(parse_version(buf, pos, line, config));
+    let (count, head_len) = ready!(parse_fields(buf, pos, headers, config));
+    let headers: &'h [Header<'b>] = headers;
+    Ok(Status::Complete(Request {
+        method,
+        target,
+        form,
+        version,
+        headers: &headers[..count],
+        head_len,
+    }))
+}
 
-    // RFC 9112 §2.2: "a server that is expecting to receive and parse a
-    // request-line SHOULD ignore at least one empty line (CRLF) received
-    // prior to the request-line." Any number is ignored, within the head limit.
+/// A step's result: `Ok(None)` when more bytes are needed.
+type Step<T> = Result<Option<T>, Error>;
+
+/// RFC 9112 §2.2: "a server that is expecting to receive and parse a
+/// request-line SHOULD ignore at least one empty line (CRLF) received
+/// prior to the request-line." Any number is ignored, within the head
+/// limit. Returns where the request-line starts.
+fn skip_empty_lines(buf: &[u8], config: &Config) -> Step<usize> {
+    let mut pos = 0;
     while let Some(&b) = buf.get(pos) {
         if b != b'\r' && b != b'\n' {
             break;
         }
         match line_end(buf, pos, config)? {
             Some(n) => pos += n,
-            None => return Ok(Partial),
+            None => return Ok(None),
         }
     }
-    let line_start = pos;
-    let line_limit = line_start + config.max_request_line_len;
-    let check_line_len = |i: usize| {
-        if i >= line_limit {
-            // RFC 9112 §3: "A server that receives a request-target longer
-            // than any URI it wishes to parse MUST respond with a 414".
+    Ok(Some(pos))
+}
+
+/// The first offset past the longest request-line allowed.
+#[derive(Clone, Copy)]
+struct LineLimit(usize);
+
+impl LineLimit {
+    /// RFC 9112 §3: "A server that receives a request-target longer than
+    /// any URI it wishes to parse MUST respond with a 414".
+    fn check(self, i: usize) -> Result<(), Error> {
+        if i >= self.0 {
             Err(Error::new(ErrorKind::RequestLineTooLong, i))
         } else {
             Ok(())
         }
-    };
+    }
+}
 
-    // method = token (RFC 9112 §3.1)
+/// `method = token` and the SP after it (RFC 9112 §3.1).
+fn parse_method(buf: &[u8], start: usize, line: LineLimit) -> Step<(&str, usize)> {
+    let mut pos = start;
     while let Some(&b) = buf.get(pos) {
         if !TOKEN[b as usize] {
             break;
         }
-        check_line_len(pos)?;
+        line.check(pos)?;
         pos += 1;
     }
     let Some(&b) = buf.get(pos) else {
-        return Ok(Partial);
+        return Ok(None);
     };
-    check_line_len(pos)?;
-    if pos == line_start {
+    line.check(pos)?;
+    if pos == start {
         return Err(Error::new(ErrorKind::Method, pos));
     }
     // RFC 9112 §3: request-line = method SP request-target SP HTTP-version;
@@ -293,13 +337,20 @@ fn parse_window<'h, 'b>(
         };
         return Err(Error::new(kind, pos));
     }
-    let method = ascii(&buf[line_start..pos]);
-    pos += 1;
+    Ok(Some((ascii(&buf[start..pos]), pos + 1)))
+}
 
-    // request-target (RFC 9112 §3.2): scan to the next SP, then classify.
-    let target_start = pos;
+/// request-target (RFC 9112 §3.2) and the SP after it: scan to the next
+/// SP, then classify.
+fn parse_target<'b>(
+    buf: &'b [u8],
+    start: usize,
+    method: &str,
+    line: LineLimit,
+) -> Step<(&'b str, TargetForm, usize)> {
+    let mut pos = start;
     while let Some(&b) = buf.get(pos) {
-        check_line_len(pos)?;
+        line.check(pos)?;
         if b == b' ' {
             break;
         }
@@ -313,24 +364,31 @@ fn parse_window<'h, 'b>(
         pos += 1;
     }
     if pos == buf.len() {
-        return Ok(Partial);
+        return Ok(None);
     }
-    if pos == target_start {
+    if pos == start {
         return Err(Error::new(ErrorKind::RequestLine, pos));
     }
-    let target = &buf[target_start..pos];
-    let form = classify_target(method, target, target_start)?;
-    let target = ascii(target);
-    pos += 1;
+    let target = &buf[start..pos];
+    let form = classify_target(method, target, start)?;
+    Ok(Some((ascii(target), form, pos + 1)))
+}
 
-    // HTTP-version = HTTP-name "/" DIGIT "." DIGIT, case-sensitive (RFC 9112 §2.3).
+/// `HTTP-version = HTTP-name "/" DIGIT "." DIGIT`, case-sensitive (RFC
+/// 9112 §2.3), and the end of the request-line.
+fn parse_version(
+    buf: &[u8],
+    start: usize,
+    line: LineLimit,
+    config: &Config,
+) -> Step<(Version, usize)> {
     const PATTERN: &[u8; 8] = b"HTTP/0.0";
     let mut version = Version { major: 0, minor: 0 };
     for (i, &want) in PATTERN.iter().enumerate() {
-        let Some(&b) = buf.get(pos + i) else {
-            return Ok(Partial);
+        let Some(&b) = buf.get(start + i) else {
+            return Ok(None);
         };
-        check_line_len(pos + i)?;
+        line.check(start + i)?;
         let ok = match i {
             5 => {
                 b.is_ascii_digit() && {
@@ -352,12 +410,12 @@ fn parse_window<'h, 'b>(
             } else {
                 ErrorKind::Version
             };
-            return Err(Error::new(kind, pos + i));
+            return Err(Error::new(kind, start + i));
         }
     }
-    pos += PATTERN.len();
+    let pos = start + PATTERN.len();
     let Some(&b) = buf.get(pos) else {
-        return Ok(Partial);
+        return Ok(None);
     };
     if b != b'\r' && b != b'\n' {
         let kind = if b == b' ' || b == b'\t' {
@@ -367,26 +425,25 @@ fn parse_window<'h, 'b>(
         };
         return Err(Error::new(kind, pos));
     }
-    match line_end(buf, pos, config)? {
-        Some(n) => pos += n,
-        None => return Ok(Partial),
-    }
+    Ok(line_end(buf, pos, config)?.map(|n| (version, pos + n)))
+}
 
-    // field-line = field-name ":" OWS field-value OWS (RFC 9112 §5)
+/// The field lines and the empty line that ends the head (RFC 9112 §5):
+/// how many fields, and the length of the head.
+fn parse_fields<'b>(
+    buf: &'b [u8],
+    mut pos: usize,
+    headers: &mut [Header<'b>],
+    config: &Config,
+) -> Step<(usize, usize)> {
     let max_fields = headers.len().min(config.max_header_count);
     let mut count = 0;
     loop {
         let Some(&b) = buf.get(pos) else {
-            return Ok(Partial);
+            return Ok(None);
         };
         match b {
-            b'\r' | b'\n' => match line_end(buf, pos, config)? {
-                Some(n) => {
-                    pos += n;
-                    break;
-                }
-                None => return Ok(Partial),
-            },
+            b'\r' | b'\n' => return Ok(line_end(buf, pos, config)?.map(|n| (count, pos + n))),
             b' ' | b'\t' => {
                 // RFC 9112 §2.2: whitespace between the start-line and the
                 // first field: "reject the message as invalid". §5.2: a
@@ -401,86 +458,87 @@ fn parse_window<'h, 'b>(
             }
             _ => {}
         }
-        let name_start = pos;
-        while let Some(&b) = buf.get(pos) {
-            if !TOKEN[b as usize] {
-                break;
-            }
-            pos += 1;
-        }
-        let Some(&b) = buf.get(pos) else {
-            return Ok(Partial);
+        let (header, next) = match parse_field(buf, pos, count == max_fields, config)? {
+            Some(v) => v,
+            None => return Ok(None),
         };
-        if b != b':' || pos == name_start {
-            if pos > name_start && (b == b' ' || b == b'\t') {
-                // RFC 9112 §5.1: "A server MUST reject, with a response status
-                // code of 400 (Bad Request), any received request message that
-                // contains whitespace between a header field name and colon."
-                let mut look = pos;
-                while let Some(&w) = buf.get(look) {
-                    match w {
-                        b' ' | b'\t' => look += 1,
-                        b':' => return Err(Error::new(ErrorKind::WhitespaceBeforeColon, pos)),
-                        _ => return Err(Error::new(ErrorKind::HeaderName, pos)),
-                    }
-                }
-                return Ok(Partial);
-            }
-            return Err(Error::new(ErrorKind::HeaderName, pos));
-        }
-        if count == max_fields {
-            return Err(Error::new(ErrorKind::TooManyHeaders, name_start));
-        }
-        let name = ascii(&buf[name_start..pos]);
-        pos += 1;
-
-        // OWS before the value is not part of it (RFC 9112 §5).
-        while let Some(&(b' ' | b'\t')) = buf.get(pos) {
-            pos += 1;
-        }
-        let value_start = pos;
-        let mut value_end = pos;
-        loop {
-            let Some(&b) = buf.get(pos) else {
-                return Ok(Partial);
-            };
-            if FIELD_VCHAR[b as usize] {
-                pos += 1;
-                value_end = pos;
-            } else if b == b' ' || b == b'\t' {
-                pos += 1;
-            } else if b == b'\r' || b == b'\n' {
-                match line_end(buf, pos, config)? {
-                    Some(n) => {
-                        pos += n;
-                        break;
-                    }
-                    None => return Ok(Partial),
-                }
-            } else {
-                // RFC 9110 §5.5: NUL and other controls are not field-vchar;
-                // "a recipient of CR, LF, or NUL within a field value MUST
-                // either reject the message or replace each of those
-                // characters with SP". This server rejects.
-                return Err(Error::new(ErrorKind::HeaderValue, pos));
-            }
-        }
-        headers[count] = Header {
-            name,
-            value: &buf[value_start..value_end],
-        };
+        headers[count] = header;
         count += 1;
+        pos = next;
     }
+}
 
-    let headers: &'h [Header<'b>] = headers;
-    Ok(Status::Complete(Request {
-        method,
-        target,
-        form,
-        version,
-        headers: &headers[..count],
-        head_len: pos,
-    }))
+/// `field-line = field-name ":" OWS field-value OWS` and its line end
+/// (RFC 9112 §5). `full`: no slot is left, so a well-formed name is
+/// [`ErrorKind::TooManyHeaders`].
+fn parse_field<'b>(
+    buf: &'b [u8],
+    start: usize,
+    full: bool,
+    config: &Config,
+) -> Step<(Header<'b>, usize)> {
+    let mut pos = start;
+    while let Some(&b) = buf.get(pos) {
+        if !TOKEN[b as usize] {
+            break;
+        }
+        pos += 1;
+    }
+    let Some(&b) = buf.get(pos) else {
+        return Ok(None);
+    };
+    if b != b':' || pos == start {
+        if pos > start && (b == b' ' || b == b'\t') {
+            // RFC 9112 §5.1: "A server MUST reject, with a response status
+            // code of 400 (Bad Request), any received request message that
+            // contains whitespace between a header field name and colon."
+            let mut look = pos;
+            while let Some(&w) = buf.get(look) {
+                match w {
+                    b' ' | b'\t' => look += 1,
+                    b':' => return Err(Error::new(ErrorKind::WhitespaceBeforeColon, pos)),
+                    _ => return Err(Error::new(ErrorKind::HeaderName, pos)),
+                }
+            }
+            return Ok(None);
+        }
+        return Err(Error::new(ErrorKind::HeaderName, pos));
+    }
+    if full {
+        return Err(Error::new(ErrorKind::TooManyHeaders, start));
+    }
+    let name = ascii(&buf[start..pos]);
+    pos += 1;
+
+    // OWS before the value is not part of it (RFC 9112 §5).
+    while let Some(&(b' ' | b'\t')) = buf.get(pos) {
+        pos += 1;
+    }
+    let value_start = pos;
+    let mut value_end = pos;
+    loop {
+        let Some(&b) = buf.get(pos) else {
+            return Ok(None);
+        };
+        if FIELD_VCHAR[b as usize] {
+            pos += 1;
+            value_end = pos;
+        } else if b == b' ' || b == b'\t' {
+            pos += 1;
+        } else if b == b'\r' || b == b'\n' {
+            let Some(n) = line_end(buf, pos, config)? else {
+                return Ok(None);
+            };
+            let value = &buf[value_start..value_end];
+            return Ok(Some((Header { name, value }, pos + n)));
+        } else {
+            // RFC 9110 §5.5: NUL and other controls are not field-vchar;
+            // "a recipient of CR, LF, or NUL within a field value MUST
+            // either reject the message or replace each of those
+            // characters with SP". This server rejects.
+            return Err(Error::new(ErrorKind::HeaderValue, pos));
+        }
+    }
 }
 
 /// Which of the four forms `target` has, given the method (RFC 9112 §3.2).
@@ -617,5 +675,3 @@ pub(crate) fn check_authority(authority: &[u8], need_port: bool) -> Result<(), u
 fn ascii(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).expect("ASCII checked by the byte tables")
 }
-
-use table::{ABSOLUTE_TARGET, FIELD_VCHAR, REG_NAME, SCHEME, TARGET};
