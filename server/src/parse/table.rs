@@ -90,3 +90,17 @@ pub fn is_hex(b: u8) -> bool {
     b.is_ascii_hexdigit()
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `parse::ascii` relies on this: the bytes the method, target and
+    /// field-name tables admit are ASCII, so text made of them is UTF-8.
+    #[test]
+    fn tables_admit_only_ascii() {
+        for b in 0x80..=0xffusize {
+            assert!(!TOKEN[b], "TOKEN admits {b:#x}");
+            assert_eq!(TARGET_CLASS[b], 0, "TARGET_CLASS admits {b:#x}");
+        }
+    }
+}
