@@ -31,8 +31,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
+use crate::config::{Config, Exchange};
 use crate::framing::{self, BodyKind, ChunkedDecoder};
-use crate::listener::{Config, Exchange};
 use crate::parse::{self, parse_request, Header, Request, Status, Version};
 use crate::request::{self, Plan};
 use crate::response::{Connection, Response, CONTINUE};

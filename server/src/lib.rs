@@ -15,6 +15,7 @@
 //! - [`conn`] drives one connection: read, parse, frame, dispatch, write,
 //!   keep or close.
 //! - [`listener`] accepts connections, caps them, sets timeouts, shuts down.
+//! - [`config`] holds the settings, the handler and the tap.
 //! - [`clock`] is the injected source of `Date`.
 // `unsafe` only where a comment proves it sound and a test covers it
 // (`parse::ascii`).
@@ -22,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod clock;
+pub mod config;
 pub mod conn;
 pub mod framing;
 pub mod listener;
@@ -31,4 +33,5 @@ pub mod response;
 pub mod site;
 pub mod status;
 
-pub use listener::{Config, Handle, Server};
+pub use config::Config;
+pub use listener::{Handle, Server};

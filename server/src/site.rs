@@ -58,7 +58,7 @@ pub const KNOWN_METHODS: [&str; 8] = [
 
 /// Answers one request. `body` is the decoded content.
 ///
-/// This is the default [`Handler`](crate::listener::Handler).
+/// This is the default [`Handler`](crate::config::Handler).
 pub fn respond(req: &Request<'_, '_>, body: &[u8]) -> Response {
     let method = req.method;
     // RFC 9110 §15.6.2: 501 when the server does not recognise the method.
