@@ -26,8 +26,8 @@
 //! closes: after a framing error the server cannot know where the next
 //! request would start (RFC 9112 §6.3, §11.2). An incomplete request at
 //! end of input is closed without an answer.
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io;
+use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
@@ -36,6 +36,7 @@ use crate::framing::{self, BodyKind, ChunkedDecoder};
 use crate::parse::{self, parse_request, Header, Request, Status, Version};
 use crate::request::{self, Plan};
 use crate::response::{Connection, Response, CONTINUE};
+use crate::socket::{self, Memory, Transport};
 use crate::status::{status_for, RequestError};
 
 /// Header slots per request, on the stack. `Config::limits.max_header_count`
@@ -48,75 +49,6 @@ const READ_CHUNK: usize = 8 * 1024;
 /// Past this size, a read buffer that has emptied is shrunk back, so one
 /// large body does not pin memory for the rest of a connection.
 const SHRINK_ABOVE: usize = 64 * 1024;
-
-/// How long a closing connection keeps reading (and discarding) what the
-/// client still sends, so a reset does not destroy the last response before
-/// the client has read it (RFC 9112 §9.6).
-const LINGER: Duration = Duration::from_millis(500);
-
-/// Most bytes read and discarded while lingering.
-const LINGER_BYTES: usize = 256 * 1024;
-
-/// A byte stream a connection runs on.
-pub trait Transport: Read + Write {
-    /// Sets how long a read may block; `None` blocks for ever.
-    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()>;
-    /// Closes the sending side (a TCP FIN), keeping the receiving side open.
-    fn shutdown_write(&mut self) -> io::Result<()>;
-}
-
-impl Transport for TcpStream {
-    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        TcpStream::set_read_timeout(self, timeout)
-    }
-    fn shutdown_write(&mut self) -> io::Result<()> {
-        self.shutdown(std::net::Shutdown::Write)
-    }
-}
-
-/// An in-memory transport: reads give `input` and then end of stream;
-/// writes are collected in `output`.
-#[derive(Debug, Default)]
-pub struct Memory<'a> {
-    input: &'a [u8],
-    /// Everything the connection wrote.
-    pub output: Vec<u8>,
-}
-
-impl<'a> Memory<'a> {
-    /// A stream that reads `input`, then end of stream.
-    pub fn new(input: &'a [u8]) -> Memory<'a> {
-        Memory {
-            input,
-            output: Vec::new(),
-        }
-    }
-}
-
-impl Read for Memory<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.input.read(buf)
-    }
-}
-
-impl Write for Memory<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.output.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Transport for Memory<'_> {
-    fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
-        Ok(())
-    }
-    fn shutdown_write(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Runs the connection state machine over `input` (all of it, then end of
 /// stream) and returns every byte the server wrote.
@@ -444,26 +376,16 @@ impl<T: Transport> Conn<'_, T> {
         ok.is_ok()
     }
 
-    /// Writes what is queued, then closes in stages (RFC 9112 §9.6): send
-    /// FIN, and read and drop what the client still sends for a moment.
+    /// Writes what is queued, then closes in stages (RFC 9112 §9.6).
     fn close(&mut self) {
         if !self.flush() {
             return;
         }
-        if self.io.shutdown_write().is_err() || self.eof {
+        if self.eof {
+            let _ = self.io.shutdown_write();
             return;
         }
-        if self.io.set_read_timeout(Some(LINGER)).is_err() {
-            return;
-        }
-        let start = Instant::now();
-        let mut dropped = 0;
-        while dropped < LINGER_BYTES && start.elapsed() < LINGER {
-            match self.io.read(&mut self.buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => dropped += n,
-            }
-        }
+        socket::close_lingering(self.io, &mut self.buf);
     }
 
     /// Writes what is queued, then reads more into the buffer, waiting at
@@ -555,9 +477,9 @@ fn answer(
     keep
 }
 
-/// One line per request on stderr: peer, method, target, status, bytes.
+/// The access log line of one answer, when logging is on.
 fn log(ctx: &Context<'_>, method: &str, target: &str, status: u16, bytes: usize) {
     if ctx.config.log {
-        eprintln!("{} {method} {target} {status} {bytes}", ctx.peer);
+        crate::log::request(ctx.peer, method, target, status, bytes);
     }
 }

@@ -14,7 +14,10 @@
 //! - [`site`] is the tutorial's site: `/`, `/test.jpg` and the form.
 //! - [`conn`] drives one connection: read, parse, frame, dispatch, write,
 //!   keep or close.
-//! - [`listener`] accepts connections, caps them, sets timeouts, shuts down.
+//! - [`listener`] accepts connections, caps them, shuts down.
+//! - [`socket`] is the plumbing both share: the [`socket::Transport`] a
+//!   connection runs on, stream set-up, the lingering close.
+//! - [`log`] writes the access log.
 //! - [`config`] holds the settings, the handler and the tap.
 //! - [`clock`] is the injected source of `Date`.
 // `unsafe` only where a comment proves it sound and a test covers it
@@ -27,10 +30,12 @@ pub mod config;
 pub mod conn;
 pub mod framing;
 pub mod listener;
+pub mod log;
 pub mod parse;
 pub mod request;
 pub mod response;
 pub mod site;
+pub mod socket;
 pub mod status;
 
 pub use config::Config;

@@ -7,7 +7,7 @@
 //! §15.6.4). Each connection has `TCP_NODELAY` set, since a response is
 //! written in one piece.
 use std::io::{self, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::conn;
+use crate::log;
 use crate::response::{Connection, Response};
+use crate::socket;
 
 /// Most threads at once writing a 503 to connections over the cap; past it
 /// such connections are closed without a word.
@@ -125,10 +127,7 @@ impl Drop for Slot {
 }
 
 fn handle(mut stream: TcpStream, peer: SocketAddr, connection: u64, config: &Config) {
-    // A response goes out in one write; Nagle's delay would only hold it back.
-    let _ = stream.set_nodelay(true);
-    // A client that stops reading must not hold a thread for ever.
-    let _ = stream.set_write_timeout(Some(config.idle_timeout.max(Duration::from_secs(1))));
+    socket::prepare(&stream, config.idle_timeout.max(Duration::from_secs(1)));
     // The handler's panics are caught per request in `conn`; this is the
     // last guard, so that nothing reaches the accept loop.
     let served = catch_unwind(AssertUnwindSafe(|| {
@@ -155,8 +154,7 @@ fn reject_busy(
     let _ = thread::Builder::new().name("busy".into()).spawn(move || {
         let _guard = guard;
         let mut stream = stream;
-        let _ = stream.set_nodelay(true);
-        let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+        socket::prepare(&stream, Duration::from_secs(1));
         // RFC 9110 §15.6.4: 503, the server is overloaded for now.
         let mut r = Response::error(503, "Too many open connections; try again later.");
         r.connection = Connection::Close;
@@ -166,18 +164,9 @@ fn reject_busy(
             return;
         }
         if config.log {
-            eprintln!("{peer} - - 503 {}", out.len());
+            log::request(peer, "-", "-", 503, out.len());
         }
-        // Close in stages (RFC 9112 §9.6) so the 503 is not lost to a reset.
-        let _ = stream.shutdown(Shutdown::Write);
-        let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
-        let mut sink = [0u8; 4096];
-        for _ in 0..64 {
-            match io::Read::read(&mut stream, &mut sink) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-        }
+        socket::close_lingering(&mut stream, &mut [0u8; 4096]);
     });
 }
 

@@ -463,7 +463,7 @@ impl Write for Trickle<'_> {
     }
 }
 
-impl server::conn::Transport for Trickle<'_> {
+impl server::socket::Transport for Trickle<'_> {
     fn set_read_timeout(&mut self, _: Option<Duration>) -> std::io::Result<()> {
         Ok(())
     }
