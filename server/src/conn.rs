@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::{Config, Exchange};
 use crate::framing::{self, BodyKind, ChunkedDecoder};
-use crate::parse::{self, parse_request, Header, Request, Status, Version};
+use crate::parse::{parse_request, Header, Request, Status, Version};
 use crate::request::{self, Plan};
 use crate::response::{Connection, Response, CONTINUE};
 use crate::socket::{self, Memory, Transport};
@@ -190,11 +190,7 @@ impl<T: Transport> Conn<'_, T> {
         let mut headers = [Header::EMPTY; MAX_HEADERS];
         let req = match parse_request(data, &mut headers, &config.limits) {
             Ok(Status::Complete(req)) => req,
-            Ok(Status::Partial) if data.len() > config.limits.max_head_len => {
-                // RFC 9110 §15.5.20 (via RFC 6585 §5): a head over the limit is 431.
-                let err = parse::Error::new(parse::ErrorKind::HeadTooLarge, data.len());
-                return Step::Reject(RequestError::Parse(err));
-            }
+            // A head over the limit is an error, not Partial (431, RFC 6585 §5).
             Ok(Status::Partial) => return Step::Partial,
             Err(e) => return Step::Reject(RequestError::Parse(e)),
         };
@@ -221,90 +217,20 @@ impl<T: Transport> Conn<'_, T> {
     /// Reads the body `plan` announces, then answers. `Ok(keep)` when
     /// answered, `Err(())` when the connection is finished.
     fn read_body(&mut self, head_len: usize, plan: Plan) -> Result<bool, ()> {
-        let config = self.ctx.config;
-        let wait = config.head_timeout;
         let total = match plan.body {
             BodyKind::Empty => head_len,
-            BodyKind::Length(n) => {
-                // RFC 9110 §15.5.14: refuse a body over the limit before
-                // reading it, and close (§10.1.1 lets the server skip it).
-                let total = usize::try_from(n)
-                    .ok()
-                    .filter(|_| n <= config.max_body)
-                    .and_then(|n| n.checked_add(head_len));
-                let Some(total) = total else {
-                    let err = framing::Error::new(framing::ErrorKind::BodyTooLarge, 0);
-                    self.reject(RequestError::Framing(err));
-                    return Err(());
-                };
-                if plan.expect_continue && self.filled < total {
-                    self.out.extend_from_slice(CONTINUE);
-                }
-                if self.buf.len() < total {
-                    self.buf.resize(total, 0);
-                }
-                while self.filled < total {
-                    match self.read_more(wait) {
-                        Got::Data => {}
-                        Got::Eof | Got::Failed => {
-                            self.close();
-                            return Err(());
-                        }
-                        Got::Timeout => {
-                            self.timed_out();
-                            return Err(());
-                        }
-                    }
-                }
-                total
-            }
-            BodyKind::Chunked => {
-                let mut decoder = ChunkedDecoder::new(config.max_body);
-                self.body.clear();
-                let mut pos = head_len;
-                let mut continued = false;
-                loop {
-                    match decoder.decode(&self.buf[pos..self.filled], &mut self.body) {
-                        Ok(d) => {
-                            pos += d.consumed;
-                            if d.done {
-                                break pos;
-                            }
-                        }
-                        Err(e) => {
-                            self.reject(RequestError::Framing(e));
-                            return Err(());
-                        }
-                    }
-                    if plan.expect_continue && !continued {
-                        self.out.extend_from_slice(CONTINUE);
-                        continued = true;
-                    }
-                    match self.read_more(wait) {
-                        Got::Data => {}
-                        Got::Eof | Got::Failed => {
-                            self.close();
-                            return Err(());
-                        }
-                        Got::Timeout => {
-                            self.timed_out();
-                            return Err(());
-                        }
-                    }
-                }
-            }
+            BodyKind::Length(n) => self.read_length_body(head_len, n, plan.expect_continue)?,
+            BodyKind::Chunked => self.read_chunked_body(head_len, plan.expect_continue)?,
         };
-        // The buffer may have moved: parse the (complete) head again.
+        // The buffer may have moved while the body came in: parse the head
+        // again, from the same bytes, which parsed before.
+        let config = self.ctx.config;
         let data = &self.buf[..self.filled];
         let mut headers = [Header::EMPTY; MAX_HEADERS];
-        let req = match parse_request(&data[..head_len], &mut headers, &config.limits) {
-            Ok(Status::Complete(req)) => req,
-            _ => {
-                self.out.clear();
-                self.write_error(500, "The request head changed while its body was read.");
-                self.close();
-                return Err(());
-            }
+        let Ok(Status::Complete(req)) =
+            parse_request(&data[..head_len], &mut headers, &config.limits)
+        else {
+            unreachable!("a head that parsed once parses again");
         };
         let body = match plan.body {
             BodyKind::Chunked => &self.body[..],
@@ -313,6 +239,78 @@ impl<T: Transport> Conn<'_, T> {
         let keep = answer(&mut self.out, &self.ctx, &req, body, &data[..total], plan);
         self.consume(total);
         Ok(keep)
+    }
+
+    /// Reads a Content-Length body of `n` bytes into the read buffer;
+    /// `Ok(total)`, the length of head and body.
+    fn read_length_body(
+        &mut self,
+        head_len: usize,
+        n: u64,
+        expect_continue: bool,
+    ) -> Result<usize, ()> {
+        let config = self.ctx.config;
+        // RFC 9110 §15.5.14: refuse a body over the limit before reading
+        // it, and close (§10.1.1 lets the server skip it).
+        let total = usize::try_from(n)
+            .ok()
+            .filter(|_| n <= config.max_body)
+            .and_then(|n| n.checked_add(head_len));
+        let Some(total) = total else {
+            let err = framing::Error::new(framing::ErrorKind::BodyTooLarge, 0);
+            self.reject(RequestError::Framing(err));
+            return Err(());
+        };
+        if expect_continue && self.filled < total {
+            self.out.extend_from_slice(CONTINUE);
+        }
+        if self.buf.len() < total {
+            self.buf.resize(total, 0);
+        }
+        while self.filled < total {
+            self.read_body_bytes()?;
+        }
+        Ok(total)
+    }
+
+    /// Decodes a chunked body into `self.body`; `Ok(total)`, the length of
+    /// head and chunked body on the wire.
+    fn read_chunked_body(&mut self, head_len: usize, expect_continue: bool) -> Result<usize, ()> {
+        let mut decoder = ChunkedDecoder::new(self.ctx.config.max_body);
+        self.body.clear();
+        let mut pos = head_len;
+        let mut continued = false;
+        loop {
+            match decoder.decode(&self.buf[pos..self.filled], &mut self.body) {
+                Ok(d) if d.done => return Ok(pos + d.consumed),
+                Ok(d) => pos += d.consumed,
+                Err(e) => {
+                    self.reject(RequestError::Framing(e));
+                    return Err(());
+                }
+            }
+            if expect_continue && !continued {
+                self.out.extend_from_slice(CONTINUE);
+                continued = true;
+            }
+            self.read_body_bytes()?;
+        }
+    }
+
+    /// Reads more of a body, waiting at most `head_timeout`; `Err(())`
+    /// when the connection is finished (closed, or answered 408).
+    fn read_body_bytes(&mut self) -> Result<(), ()> {
+        match self.read_more(self.ctx.config.head_timeout) {
+            Got::Data => Ok(()),
+            Got::Eof | Got::Failed => {
+                self.close();
+                Err(())
+            }
+            Got::Timeout => {
+                self.timed_out();
+                Err(())
+            }
+        }
     }
 
     /// Drops the first `n` buffered bytes: what follows is the next request.
