@@ -6,7 +6,7 @@
 //! Nothing is copied: every field is a slice of the caller's buffer, and the
 //! header slots are the caller's too, so a request costs no allocation.
 
-mod table;
+pub mod table;
 
 pub use table::TOKEN;
 use table::{FIELD_VALUE, REG_NAME, SCHEME, TARGET, TARGET_CLASS};
