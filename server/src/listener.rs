@@ -41,6 +41,7 @@ pub const MAX_SPARE: usize = 64;
 /// A bound, not yet running server.
 pub struct Server {
     listener: TcpListener,
+    prepared: bool,
     addr: SocketAddr,
     config: Arc<Config>,
     pool: Arc<Pool>,
@@ -81,6 +82,9 @@ struct Shared {
     rejecting: Arc<AtomicUsize>,
     /// The next connection's number, in accept order.
     number: AtomicU64,
+    /// Accepted streams come with `TCP_NODELAY` and the write timeout set
+    /// (see [`socket::prepare_listener`]).
+    prepared: bool,
 }
 
 impl Server {
@@ -88,8 +92,10 @@ impl Server {
     pub fn bind(addr: impl ToSocketAddrs, config: Config) -> io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
+        let prepared = socket::prepare_listener(&listener, write_timeout(&config));
         Ok(Server {
             listener,
+            prepared,
             addr,
             config: Arc::new(config),
             pool: Arc::new(Pool {
@@ -116,6 +122,7 @@ impl Server {
             open: Arc::new(AtomicUsize::new(0)),
             rejecting: Arc::new(AtomicUsize::new(0)),
             number: AtomicU64::new(0),
+            prepared: self.prepared,
         });
         let pool = &self.pool;
         loop {
@@ -213,6 +220,9 @@ fn serve(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
     let Some(_slot) = Slot::take(&shared.open, shared.config.max_connections) else {
         return reject_busy(stream, peer, &shared.config, &shared.rejecting);
     };
+    if !shared.prepared {
+        socket::prepare(&stream, write_timeout(&shared.config));
+    }
     handle(stream, peer, connection, &shared.config);
 }
 
@@ -265,8 +275,13 @@ impl Drop for Slot {
     }
 }
 
+/// How long a write to a client may block: a client that stops reading
+/// must not hold a thread for ever.
+fn write_timeout(config: &Config) -> Duration {
+    config.idle_timeout.max(Duration::from_secs(1))
+}
+
 fn handle(mut stream: TcpStream, peer: SocketAddr, connection: u64, config: &Config) {
-    socket::prepare(&stream, config.idle_timeout.max(Duration::from_secs(1)));
     // The handler's panics are caught per request in `conn`; this is the
     // last guard, so that nothing reaches the accept loop.
     let served = catch_unwind(AssertUnwindSafe(|| {
