@@ -513,7 +513,14 @@ fn every_control_in_a_long_value_is_refused_where_it_stands() {
     };
     let start = head(b"").len() - 4;
     let bad = (0u8..0x20).filter(|&b| b != b'\t' && b != b'\r' && b != b'\n');
-    for b in bad.chain([0x7f]) {
+    // Every length up to the whole value, so that each byte is tried in the
+    // sixteen-byte loop, the eight-byte loop and the byte-by-byte tail.
+    let lengths = 1..=value.len();
+    for (b, len) in bad
+        .chain([0x7f])
+        .flat_map(|b| lengths.clone().map(move |n| (b, n)))
+    {
+        let value = &value[..len];
         for i in 0..value.len() {
             let mut v = value.to_vec();
             v[i] = b;
@@ -529,7 +536,11 @@ fn every_control_in_a_long_value_is_refused_where_it_stands() {
             }
         }
     }
-    for b in [b'\t', b' ', 0x80, 0xff] {
+    for (b, len) in [b'\t', b' ', 0x80, 0xff]
+        .into_iter()
+        .flat_map(|b| (3..=value.len()).map(move |n| (b, n)))
+    {
+        let value = &value[..len];
         for i in 1..value.len() - 1 {
             let mut v = value.to_vec();
             v[i] = b;
