@@ -560,3 +560,36 @@ fn every_control_in_a_long_value_is_refused_where_it_stands() {
     };
     assert_eq!(req.headers[1].value, b"padded value");
 }
+
+/// RFC 9112 §3: the request-line limit, at every limit around the length of
+/// the line, for the methods read at once (GET, POST) and one that is not:
+/// a line longer than the limit is refused at the first byte past it, a
+/// line that fits parses.
+#[test]
+fn request_line_limit_holds_at_every_length() {
+    for method in ["GET", "POST", "PUT"] {
+        let input = format!("{method} /a HTTP/1.1\r\nHost: a\r\n\r\n");
+        let line_len = input.find("\r\n").unwrap();
+        for limit in 0..=line_len + 2 {
+            let config = Config {
+                max_request_line_len: limit,
+                ..Config::default()
+            };
+            let mut slots = [Header::EMPTY; 8];
+            let got = parse_request(input.as_bytes(), &mut slots, &config);
+            if line_len > limit {
+                let e = got.expect_err(&format!("{method} with limit {limit}"));
+                assert_eq!(
+                    (e.kind(), e.offset()),
+                    (ErrorKind::RequestLineTooLong, limit),
+                    "{method} with limit {limit}"
+                );
+            } else {
+                let Ok(Status::Complete(req)) = got else {
+                    panic!("{method} with limit {limit}: {got:?}");
+                };
+                assert_eq!((req.method, req.target), (method, "/a"));
+            }
+        }
+    }
+}
