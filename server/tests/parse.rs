@@ -593,3 +593,24 @@ fn request_line_limit_holds_at_every_length() {
         }
     }
 }
+
+/// RFC 9112 §2.3: a version that is not `HTTP/` DIGIT `.` DIGIT is refused
+/// at the first byte that does not fit, wherever in the eight it stands.
+#[test]
+fn version_error_points_at_the_byte_that_does_not_fit() {
+    let good = b"HTTP/1.1";
+    for i in 0..good.len() {
+        let mut version = good.to_vec();
+        version[i] = b'x';
+        let mut input = b"GET / ".to_vec();
+        input.extend_from_slice(&version);
+        input.extend_from_slice(b"\r\nHost: a\r\n\r\n");
+        let mut slots = [Header::EMPTY; 8];
+        let e = parse_request(&input, &mut slots, &Config::default()).unwrap_err();
+        assert_eq!(
+            (e.kind(), e.offset()),
+            (ErrorKind::Version, 6 + i),
+            "x at {i}"
+        );
+    }
+}
