@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use crate::cgi::Cgi;
 use crate::clock::Clock;
+use crate::config::Handler;
 use crate::guestbook::Guestbook;
-use crate::listener::Handler;
 use crate::parse::{Request, TargetForm};
 use crate::response::Response;
 use crate::site::{self, KNOWN_METHODS};

@@ -100,6 +100,16 @@ fn body_kinds(#[case] fields: &str, #[case] kind: BodyKind) {
 #[case::te_misspelt("Transfer-Encoding: chunk\r\n", ErrorKind::ChunkedNotFinal)]
 #[case::te_chunked_param("Transfer-Encoding: chunked;q=1\r\n", ErrorKind::ChunkedNotFinal)]
 #[case::te_inner_space("Transfer-Encoding: chun ked\r\n", ErrorKind::ChunkedNotFinal)]
+// RFC 9112 §7: a transfer-coding is a token; one that is not is malformed
+// (400), not an unknown coding (501), even before a final chunked.
+#[case::te_not_a_token_before_chunked(
+    "Transfer-Encoding: gz ip, chunked\r\n",
+    ErrorKind::ChunkedNotFinal
+)]
+#[case::te_parameters_without_coding(
+    "Transfer-Encoding: ;a=b, chunked\r\n",
+    ErrorKind::ChunkedNotFinal
+)]
 // §6.1: an unknown coding before chunked → 501
 #[case::unknown_coding(
     "Transfer-Encoding: gzip, chunked\r\n",
@@ -431,4 +441,25 @@ fn chunked_errors_are_the_same_when_split() {
         };
         assert_eq!(err, whole, "cut at {cut}");
     }
+}
+
+/// An error page says what was wrong with the framing in words, and where.
+#[test]
+fn framing_errors_read_as_words() {
+    let e = server::framing::Error::new(ErrorKind::ChunkSize, 7);
+    assert_eq!(e.to_string(), "invalid chunk-size at body byte 7");
+    assert_eq!(
+        RequestError::Framing(e).describe(),
+        "invalid chunk-size at body byte 7"
+    );
+    let out = server::conn::serve_bytes(
+        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        &server::Config {
+            log: false,
+            ..server::Config::default()
+        },
+    );
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.starts_with("HTTP/1.1 400 "), "{out}");
+    assert!(out.contains("invalid chunk-size at body byte 0"), "{out}");
 }

@@ -469,3 +469,148 @@ fn every_prefix_of_an_invalid_head_is_partial_or_the_same_error() {
         }
     }
 }
+
+/// The method, the target and field names come back as `&str` without a
+/// UTF-8 check (`parse::ascii`): a byte above 0x7F in any of them must be
+/// refused, wherever it stands.
+#[test]
+fn non_ascii_never_reaches_a_str() {
+    let base: &[u8] = b"GETX /a/b?c HTTP/1.1\r\nHost: h\r\nAccept-X: v\r\n\r\n";
+    let text_at = [0, 2, 3, 5, 6, 8, 10, 22, 25, 31, 36, 38];
+    for b in 0x80..=0xffu8 {
+        for &i in &text_at {
+            let mut input = base.to_vec();
+            input[i] = b;
+            let mut slots = [Header::EMPTY; 8];
+            let got = parse_request(&input, &mut slots, &Config::default());
+            assert!(got.is_err(), "byte {b:#x} at {i} accepted: {got:?}");
+        }
+    }
+    // Where the bytes are ASCII, every str is the bytes sent.
+    let mut slots = [Header::EMPTY; 8];
+    let Ok(Status::Complete(req)) = parse_request(base, &mut slots, &Config::default()) else {
+        panic!("base request rejected");
+    };
+    assert_eq!(
+        (req.method, req.target, req.headers[1].name),
+        ("GETX", "/a/b?c", "Accept-X")
+    );
+}
+
+/// RFC 9110 §5.5: a field value is field-vchar, SP and HTAB. Every control
+/// byte but HTAB, and DEL, is refused at its own offset wherever it stands
+/// in a long value (the scan reads values eight and sixteen bytes at a
+/// time, so each position in a word is tried); HTAB, SP and obs-text are
+/// kept, and whitespace at the ends is not part of the value.
+#[test]
+fn every_control_in_a_long_value_is_refused_where_it_stands() {
+    let value = b"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let head = |v: &[u8]| {
+        let mut h = b"GET / HTTP/1.1\r\nHost: a\r\nX-Long: ".to_vec();
+        h.extend_from_slice(v);
+        h.extend_from_slice(b"\r\n\r\n");
+        h
+    };
+    let start = head(b"").len() - 4;
+    let bad = (0u8..0x20).filter(|&b| b != b'\t' && b != b'\r' && b != b'\n');
+    // Every length up to the whole value, so that each byte is tried in the
+    // sixteen-byte loop, the eight-byte loop and the byte-by-byte tail.
+    let lengths = 1..=value.len();
+    for (b, len) in bad
+        .chain([0x7f])
+        .flat_map(|b| lengths.clone().map(move |n| (b, n)))
+    {
+        let value = &value[..len];
+        for i in 0..value.len() {
+            let mut v = value.to_vec();
+            v[i] = b;
+            let input = head(&v);
+            let mut slots = [Header::EMPTY; 8];
+            match parse_request(&input, &mut slots, &Config::default()) {
+                Err(e) => assert_eq!(
+                    (e.kind(), e.offset()),
+                    (ErrorKind::HeaderValue, start + i),
+                    "byte {b:#x} at {i}"
+                ),
+                other => panic!("byte {b:#x} at {i} accepted: {other:?}"),
+            }
+        }
+    }
+    for (b, len) in [b'\t', b' ', 0x80, 0xff]
+        .into_iter()
+        .flat_map(|b| (3..=value.len()).map(move |n| (b, n)))
+    {
+        let value = &value[..len];
+        for i in 1..value.len() - 1 {
+            let mut v = value.to_vec();
+            v[i] = b;
+            let input = head(&v);
+            let mut slots = [Header::EMPTY; 8];
+            let Ok(Status::Complete(req)) = parse_request(&input, &mut slots, &Config::default())
+            else {
+                panic!("byte {b:#x} at {i} refused");
+            };
+            assert_eq!(req.headers[1].value, &v[..]);
+        }
+    }
+    let mut slots = [Header::EMPTY; 8];
+    let input = head(b" \tpadded value\t \t");
+    let Ok(Status::Complete(req)) = parse_request(&input, &mut slots, &Config::default()) else {
+        panic!("padded value refused");
+    };
+    assert_eq!(req.headers[1].value, b"padded value");
+}
+
+/// RFC 9112 §3: the request-line limit, at every limit around the length of
+/// the line, for the methods read at once (GET, POST) and one that is not:
+/// a line longer than the limit is refused at the first byte past it, a
+/// line that fits parses.
+#[test]
+fn request_line_limit_holds_at_every_length() {
+    for method in ["GET", "POST", "PUT"] {
+        let input = format!("{method} /a HTTP/1.1\r\nHost: a\r\n\r\n");
+        let line_len = input.find("\r\n").unwrap();
+        for limit in 0..=line_len + 2 {
+            let config = Config {
+                max_request_line_len: limit,
+                ..Config::default()
+            };
+            let mut slots = [Header::EMPTY; 8];
+            let got = parse_request(input.as_bytes(), &mut slots, &config);
+            if line_len > limit {
+                let e = got.expect_err(&format!("{method} with limit {limit}"));
+                assert_eq!(
+                    (e.kind(), e.offset()),
+                    (ErrorKind::RequestLineTooLong, limit),
+                    "{method} with limit {limit}"
+                );
+            } else {
+                let Ok(Status::Complete(req)) = got else {
+                    panic!("{method} with limit {limit}: {got:?}");
+                };
+                assert_eq!((req.method, req.target), (method, "/a"));
+            }
+        }
+    }
+}
+
+/// RFC 9112 §2.3: a version that is not `HTTP/` DIGIT `.` DIGIT is refused
+/// at the first byte that does not fit, wherever in the eight it stands.
+#[test]
+fn version_error_points_at_the_byte_that_does_not_fit() {
+    let good = b"HTTP/1.1";
+    for i in 0..good.len() {
+        let mut version = good.to_vec();
+        version[i] = b'x';
+        let mut input = b"GET / ".to_vec();
+        input.extend_from_slice(&version);
+        input.extend_from_slice(b"\r\nHost: a\r\n\r\n");
+        let mut slots = [Header::EMPTY; 8];
+        let e = parse_request(&input, &mut slots, &Config::default()).unwrap_err();
+        assert_eq!(
+            (e.kind(), e.offset()),
+            (ErrorKind::Version, 6 + i),
+            "x at {i}"
+        );
+    }
+}
