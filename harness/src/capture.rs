@@ -2,7 +2,7 @@
 //!
 //! Capture runs the reference server itself on a loopback address, so a
 //! browser gets real answers and goes on to fetch the image and submit the
-//! form. The server's [`Tap`](server::listener::Tap) hands over each
+//! form. The server's [`Tap`](server::config::Tap) hands over each
 //! request's exact wire bytes, framed by the server's own parser
 //! (Content-Length, chunked, `Expect: 100-continue`), never by guessing.
 //! Each request becomes `OUT/CLIENT/SESSION/CC-PP-METHOD-SLUG.http` (the bytes,
@@ -26,7 +26,8 @@ use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use server::listener::{Config, Exchange, Handle, Server};
+use server::config::{Config, Exchange};
+use server::listener::{Handle, Server};
 
 use crate::fixture::{self, Fixture, Sidecar};
 

@@ -11,7 +11,7 @@
 //! - [`mutated`] takes the bytes of real fixtures and applies a short list
 //!   of [`Mutation`]s: byte flips, inserted CR / LF / NUL / SP / HTAB / VT,
 //!   duplicated or swapped field lines, case changes, odd Content-Length
-//!   values and chunk sizes, truncations. Shrinking drops mutations, so a
+//!   values, Transfer-Encoding coding lists and chunk sizes, truncations. Shrinking drops mutations, so a
 //!   failure shrinks to the fewest edits of one fixture.
 //! - [`pieces`] cuts bytes into pieces, for split-invariance tests.
 use std::fmt;
@@ -408,13 +408,37 @@ pub fn chunked_body() -> impl Strategy<Value = ChunkedBody> {
         })
 }
 
+/// Ways to say that `chunked` is the one transfer coding: coding names
+/// are case-insensitive (RFC 9112 §7), and a list may hold empty elements,
+/// which a recipient must accept (RFC 9110 §5.6.1).
+pub const CHUNKED_SPELLINGS: &[&str] = &[
+    "chunked",
+    "Chunked",
+    "CHUNKED",
+    "cHuNkEd",
+    ", chunked",
+    "chunked,",
+    " ,\t, chunked , ",
+    ",,chunked",
+];
+
 /// The framing field for `body`, with its name in one of three cases and
-/// OWS around its value; `None` for no body.
-fn framing_field(body: &Body, case: usize, before: String, after: String) -> Option<Field> {
+/// OWS around its value; `None` for no body. A chunked body's field says
+/// `chunked` as `spelling` does.
+fn framing_field(
+    body: &Body,
+    case: usize,
+    spelling: &str,
+    before: String,
+    after: String,
+) -> Option<Field> {
     let (name, value) = match body {
         Body::None => return None,
         Body::Length(b) => ("Content-Length", b.0.len().to_string()),
-        Body::Chunked(_) => ("Transfer-Encoding", "chunked".to_owned()),
+        Body::Chunked(_) => (
+            "Transfer-Encoding",
+            spelling.trim_matches([' ', '\t']).to_owned(),
+        ),
     };
     Some(Field {
         name: match case {
@@ -451,7 +475,13 @@ pub fn valid_request() -> impl Strategy<Value = GeneratedRequest> {
         (authority(false), ows()),
         proptest::collection::vec(field(), 0..8),
         body,
-        (any::<Index>(), 0usize..3, ows(), ows()),
+        (
+            any::<Index>(),
+            0usize..3,
+            select(CHUNKED_SPELLINGS),
+            ows(),
+            ows(),
+        ),
     )
         .prop_map(
             |(
@@ -471,9 +501,9 @@ pub fn valid_request() -> impl Strategy<Value = GeneratedRequest> {
                 };
                 // The framing field anywhere among the others, the Host
                 // field first (RFC 9110 §7.2: "SHOULD ... as the first field line").
-                let (at, case, before, after) = framing;
+                let (at, case, spelling, before, after) = framing;
                 fields.retain(|f| !f.name.eq_ignore_ascii_case("host"));
-                if let Some(f) = framing_field(&body, case, before, after) {
+                if let Some(f) = framing_field(&body, case, spelling, before, after) {
                     fields.insert(at.index(fields.len() + 1), f);
                 }
                 fields.insert(
@@ -515,6 +545,8 @@ pub enum Mutation {
     ToggleCase(Index, usize),
     /// Replace the Content-Length value (or add the field) with this text.
     ContentLength(String),
+    /// Replace the Transfer-Encoding value (or add the field) with this text.
+    TransferEncoding(String),
     /// Replace one chunk-size of a chunked body with this text.
     ChunkSize(Index, String),
     /// Cut the request at a position.
@@ -562,6 +594,47 @@ pub fn number_text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Transfer-Encoding values: lists of known and unknown codings in any
+/// case, with parameters, empty elements and whitespace (RFC 9112 §6.1,
+/// §7; RFC 9110 §5.6.1), so that "chunked is the final coding" is tested
+/// against more than one spelling.
+pub fn coding_list() -> impl Strategy<Value = String> {
+    let name = || {
+        select(
+            &[
+                "chunked", "Chunked", "CHUNKED", "identity", "gzip", "x-gzip", "deflate",
+                "compress", "br", "chunk", "chunked2", "",
+            ][..],
+        )
+    };
+    let param = || select(&["", "", "", ";q=1", " ;a=b", ";", "; x=\"y\""][..]);
+    let coding = move || (name(), param()).prop_map(|(name, param)| format!("{name}{param}"));
+    let separator = || select(&[",", ", ", " ,", ",\t", " , ", ",,"][..]);
+    let chunked = || select(&["chunked", "Chunked", "CHUNKED"][..]);
+    let list = (
+        proptest::collection::vec((coding(), separator()), 1..5),
+        select(&["", " ", "\t"][..]),
+    )
+        .prop_map(|(items, pad)| {
+            let mut out = pad.to_owned();
+            for (i, (coding, sep)) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(sep);
+                }
+                out.push_str(coding);
+            }
+            out
+        });
+    prop_oneof![
+        2 => list,
+        // Something after chunked: §6.3 step 4, 400.
+        1 => (chunked(), separator(), coding()).prop_map(|(c, s, o)| format!("{c}{s}{o}")),
+        // Something before chunked: a coding this server does not know (501) or
+        // a malformed one (400).
+        1 => (coding(), separator(), chunked()).prop_map(|(o, s, c)| format!("{o}{s}{c}")),
+    ]
+}
+
 /// A mutation, weighted towards the edits that find parser bugs.
 pub fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
@@ -572,6 +645,7 @@ pub fn mutation() -> impl Strategy<Value = Mutation> {
         2 => (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Mutation::SwapFields(a, b)),
         2 => (any::<Index>(), 1usize..12).prop_map(|(i, n)| Mutation::ToggleCase(i, n)),
         3 => number_text().prop_map(Mutation::ContentLength),
+        3 => coding_list().prop_map(Mutation::TransferEncoding),
         2 => (any::<Index>(), number_text()).prop_map(|(i, s)| Mutation::ChunkSize(i, s)),
         1 => any::<Index>().prop_map(Mutation::Truncate),
     ]
@@ -762,6 +836,27 @@ pub fn apply_at(bytes: &mut Vec<u8>, m: &Mutation, body_start: usize) {
                     if let Some(first) = lines.first() {
                         let at = first.start;
                         bytes.splice(at..at, format!("Content-Length: {text}\r\n").into_bytes());
+                    }
+                }
+            }
+        }
+        Mutation::TransferEncoding(text) => {
+            let lines = field_lines(bytes);
+            let found = lines.iter().find(|l| {
+                bytes[l.start..l.end]
+                    .to_ascii_lowercase()
+                    .starts_with(b"transfer-encoding:")
+            });
+            match found {
+                Some(l) => {
+                    let value = l.start + b"transfer-encoding:".len();
+                    bytes.splice(value..l.end - 2, format!(" {text}").into_bytes());
+                }
+                None => {
+                    if let Some(first) = lines.first() {
+                        let at = first.start;
+                        let line = format!("Transfer-Encoding: {text}\r\n");
+                        bytes.splice(at..at, line.into_bytes());
                     }
                 }
             }

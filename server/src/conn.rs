@@ -26,16 +26,17 @@
 //! closes: after a framing error the server cannot know where the next
 //! request would start (RFC 9112 §6.3, §11.2). An incomplete request at
 //! end of input is closed without an answer.
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io;
+use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
+use crate::config::{Config, Exchange};
 use crate::framing::{self, BodyKind, ChunkedDecoder};
-use crate::listener::{Config, Exchange};
-use crate::parse::{self, parse_request, Header, Request, Status, Version};
+use crate::parse::{parse_request, Header, Request, Status, Version};
 use crate::request::{self, Plan};
 use crate::response::{Connection, Response, CONTINUE};
+use crate::socket::{self, Memory, Transport};
 use crate::status::{status_for, RequestError};
 
 /// Header slots per request, on the stack. `Config::limits.max_header_count`
@@ -48,75 +49,6 @@ const READ_CHUNK: usize = 8 * 1024;
 /// Past this size, a read buffer that has emptied is shrunk back, so one
 /// large body does not pin memory for the rest of a connection.
 const SHRINK_ABOVE: usize = 64 * 1024;
-
-/// How long a closing connection keeps reading (and discarding) what the
-/// client still sends, so a reset does not destroy the last response before
-/// the client has read it (RFC 9112 §9.6).
-const LINGER: Duration = Duration::from_millis(500);
-
-/// Most bytes read and discarded while lingering.
-const LINGER_BYTES: usize = 256 * 1024;
-
-/// A byte stream a connection runs on.
-pub trait Transport: Read + Write {
-    /// Sets how long a read may block; `None` blocks for ever.
-    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()>;
-    /// Closes the sending side (a TCP FIN), keeping the receiving side open.
-    fn shutdown_write(&mut self) -> io::Result<()>;
-}
-
-impl Transport for TcpStream {
-    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        TcpStream::set_read_timeout(self, timeout)
-    }
-    fn shutdown_write(&mut self) -> io::Result<()> {
-        self.shutdown(std::net::Shutdown::Write)
-    }
-}
-
-/// An in-memory transport: reads give `input` and then end of stream;
-/// writes are collected in `output`.
-#[derive(Debug, Default)]
-pub struct Memory<'a> {
-    input: &'a [u8],
-    /// Everything the connection wrote.
-    pub output: Vec<u8>,
-}
-
-impl<'a> Memory<'a> {
-    /// A stream that reads `input`, then end of stream.
-    pub fn new(input: &'a [u8]) -> Memory<'a> {
-        Memory {
-            input,
-            output: Vec::new(),
-        }
-    }
-}
-
-impl Read for Memory<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.input.read(buf)
-    }
-}
-
-impl Write for Memory<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.output.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Transport for Memory<'_> {
-    fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
-        Ok(())
-    }
-    fn shutdown_write(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Runs the connection state machine over `input` (all of it, then end of
 /// stream) and returns every byte the server wrote.
@@ -258,11 +190,7 @@ impl<T: Transport> Conn<'_, T> {
         let mut headers = [Header::EMPTY; MAX_HEADERS];
         let req = match parse_request(data, &mut headers, &config.limits) {
             Ok(Status::Complete(req)) => req,
-            Ok(Status::Partial) if data.len() > config.limits.max_head_len => {
-                // RFC 9110 §15.5.20 (via RFC 6585 §5): a head over the limit is 431.
-                let err = parse::Error::new(parse::ErrorKind::HeadTooLarge, data.len());
-                return Step::Reject(RequestError::Parse(err));
-            }
+            // A head over the limit is an error, not Partial (431, RFC 6585 §5).
             Ok(Status::Partial) => return Step::Partial,
             Err(e) => return Step::Reject(RequestError::Parse(e)),
         };
@@ -289,90 +217,20 @@ impl<T: Transport> Conn<'_, T> {
     /// Reads the body `plan` announces, then answers. `Ok(keep)` when
     /// answered, `Err(())` when the connection is finished.
     fn read_body(&mut self, head_len: usize, plan: Plan) -> Result<bool, ()> {
-        let config = self.ctx.config;
-        let wait = config.head_timeout;
         let total = match plan.body {
             BodyKind::Empty => head_len,
-            BodyKind::Length(n) => {
-                // RFC 9110 §15.5.14: refuse a body over the limit before
-                // reading it, and close (§10.1.1 lets the server skip it).
-                let total = usize::try_from(n)
-                    .ok()
-                    .filter(|_| n <= config.max_body)
-                    .and_then(|n| n.checked_add(head_len));
-                let Some(total) = total else {
-                    let err = framing::Error::new(framing::ErrorKind::BodyTooLarge, 0);
-                    self.reject(RequestError::Framing(err));
-                    return Err(());
-                };
-                if plan.expect_continue && self.filled < total {
-                    self.out.extend_from_slice(CONTINUE);
-                }
-                if self.buf.len() < total {
-                    self.buf.resize(total, 0);
-                }
-                while self.filled < total {
-                    match self.read_more(wait) {
-                        Got::Data => {}
-                        Got::Eof | Got::Failed => {
-                            self.close();
-                            return Err(());
-                        }
-                        Got::Timeout => {
-                            self.timed_out();
-                            return Err(());
-                        }
-                    }
-                }
-                total
-            }
-            BodyKind::Chunked => {
-                let mut decoder = ChunkedDecoder::new(config.max_body);
-                self.body.clear();
-                let mut pos = head_len;
-                let mut continued = false;
-                loop {
-                    match decoder.decode(&self.buf[pos..self.filled], &mut self.body) {
-                        Ok(d) => {
-                            pos += d.consumed;
-                            if d.done {
-                                break pos;
-                            }
-                        }
-                        Err(e) => {
-                            self.reject(RequestError::Framing(e));
-                            return Err(());
-                        }
-                    }
-                    if plan.expect_continue && !continued {
-                        self.out.extend_from_slice(CONTINUE);
-                        continued = true;
-                    }
-                    match self.read_more(wait) {
-                        Got::Data => {}
-                        Got::Eof | Got::Failed => {
-                            self.close();
-                            return Err(());
-                        }
-                        Got::Timeout => {
-                            self.timed_out();
-                            return Err(());
-                        }
-                    }
-                }
-            }
+            BodyKind::Length(n) => self.read_length_body(head_len, n, plan.expect_continue)?,
+            BodyKind::Chunked => self.read_chunked_body(head_len, plan.expect_continue)?,
         };
-        // The buffer may have moved: parse the (complete) head again.
+        // The buffer may have moved while the body came in: parse the head
+        // again, from the same bytes, which parsed before.
+        let config = self.ctx.config;
         let data = &self.buf[..self.filled];
         let mut headers = [Header::EMPTY; MAX_HEADERS];
-        let req = match parse_request(&data[..head_len], &mut headers, &config.limits) {
-            Ok(Status::Complete(req)) => req,
-            _ => {
-                self.out.clear();
-                self.write_error(500, "The request head changed while its body was read.");
-                self.close();
-                return Err(());
-            }
+        let Ok(Status::Complete(req)) =
+            parse_request(&data[..head_len], &mut headers, &config.limits)
+        else {
+            unreachable!("a head that parsed once parses again");
         };
         let body = match plan.body {
             BodyKind::Chunked => &self.body[..],
@@ -381,6 +239,78 @@ impl<T: Transport> Conn<'_, T> {
         let keep = answer(&mut self.out, &self.ctx, &req, body, &data[..total], plan);
         self.consume(total);
         Ok(keep)
+    }
+
+    /// Reads a Content-Length body of `n` bytes into the read buffer;
+    /// `Ok(total)`, the length of head and body.
+    fn read_length_body(
+        &mut self,
+        head_len: usize,
+        n: u64,
+        expect_continue: bool,
+    ) -> Result<usize, ()> {
+        let config = self.ctx.config;
+        // RFC 9110 §15.5.14: refuse a body over the limit before reading
+        // it, and close (§10.1.1 lets the server skip it).
+        let total = usize::try_from(n)
+            .ok()
+            .filter(|_| n <= config.max_body)
+            .and_then(|n| n.checked_add(head_len));
+        let Some(total) = total else {
+            let err = framing::Error::new(framing::ErrorKind::BodyTooLarge, 0);
+            self.reject(RequestError::Framing(err));
+            return Err(());
+        };
+        if expect_continue && self.filled < total {
+            self.out.extend_from_slice(CONTINUE);
+        }
+        if self.buf.len() < total {
+            self.buf.resize(total, 0);
+        }
+        while self.filled < total {
+            self.read_body_bytes()?;
+        }
+        Ok(total)
+    }
+
+    /// Decodes a chunked body into `self.body`; `Ok(total)`, the length of
+    /// head and chunked body on the wire.
+    fn read_chunked_body(&mut self, head_len: usize, expect_continue: bool) -> Result<usize, ()> {
+        let mut decoder = ChunkedDecoder::new(self.ctx.config.max_body);
+        self.body.clear();
+        let mut pos = head_len;
+        let mut continued = false;
+        loop {
+            match decoder.decode(&self.buf[pos..self.filled], &mut self.body) {
+                Ok(d) if d.done => return Ok(pos + d.consumed),
+                Ok(d) => pos += d.consumed,
+                Err(e) => {
+                    self.reject(RequestError::Framing(e));
+                    return Err(());
+                }
+            }
+            if expect_continue && !continued {
+                self.out.extend_from_slice(CONTINUE);
+                continued = true;
+            }
+            self.read_body_bytes()?;
+        }
+    }
+
+    /// Reads more of a body, waiting at most `head_timeout`; `Err(())`
+    /// when the connection is finished (closed, or answered 408).
+    fn read_body_bytes(&mut self) -> Result<(), ()> {
+        match self.read_more(self.ctx.config.head_timeout) {
+            Got::Data => Ok(()),
+            Got::Eof | Got::Failed => {
+                self.close();
+                Err(())
+            }
+            Got::Timeout => {
+                self.timed_out();
+                Err(())
+            }
+        }
     }
 
     /// Drops the first `n` buffered bytes: what follows is the next request.
@@ -444,26 +374,16 @@ impl<T: Transport> Conn<'_, T> {
         ok.is_ok()
     }
 
-    /// Writes what is queued, then closes in stages (RFC 9112 §9.6): send
-    /// FIN, and read and drop what the client still sends for a moment.
+    /// Writes what is queued, then closes in stages (RFC 9112 §9.6).
     fn close(&mut self) {
         if !self.flush() {
             return;
         }
-        if self.io.shutdown_write().is_err() || self.eof {
+        if self.eof {
+            let _ = self.io.shutdown_write();
             return;
         }
-        if self.io.set_read_timeout(Some(LINGER)).is_err() {
-            return;
-        }
-        let start = Instant::now();
-        let mut dropped = 0;
-        while dropped < LINGER_BYTES && start.elapsed() < LINGER {
-            match self.io.read(&mut self.buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => dropped += n,
-            }
-        }
+        socket::close_lingering(self.io, &mut self.buf);
     }
 
     /// Writes what is queued, then reads more into the buffer, waiting at
@@ -555,9 +475,9 @@ fn answer(
     keep
 }
 
-/// One line per request on stderr: peer, method, target, status, bytes.
+/// The access log line of one answer, when logging is on.
 fn log(ctx: &Context<'_>, method: &str, target: &str, status: u16, bytes: usize) {
     if ctx.config.log {
-        eprintln!("{} {method} {target} {status} {bytes}", ctx.peer);
+        crate::log::request(ctx.peer, method, target, status, bytes);
     }
 }

@@ -1,97 +1,86 @@
 //! Accept loop, connection cap, timeouts and shutdown.
 //!
-//! Every accepted connection gets its own thread, so every client is
+//! Every connection is served by a thread of its own, so every client is
 //! served at once (a keep-alive client never waits for another's slot).
+//! The threads are made before they are needed, as in Apache's worker
+//! model: a pool of spare threads waits in `accept`; a thread that takes a
+//! connection serves it to the end and then waits in `accept` again. When
+//! fewer than [`MIN_SPARE`] are waiting, the thread that runs the server
+//! starts more; a thread that finishes a connection while [`MAX_SPARE`]
+//! others wait ends. A short connection never pays for a new thread.
+//!
 //! Past `max_connections` open connections a new one is answered `503`
 //! with `Connection: close` and closed at once, never queued (RFC 9110
 //! §15.6.4). Each connection has `TCP_NODELAY` set, since a response is
 //! written in one piece.
 use std::io::{self, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
 use crate::conn;
-use crate::parse::Request;
+use crate::log;
 use crate::response::{Connection, Response};
-
-/// What the tap sees of each request: its exact bytes as they came off the
-/// wire (head and body framing included) and where it stood.
-#[derive(Debug)]
-pub struct Exchange<'a> {
-    /// The client's address.
-    pub peer: SocketAddr,
-    /// Connection number, counting from 0 in accept order.
-    pub connection: u64,
-    /// Position of this request on its connection, from 0.
-    pub index: u32,
-    /// The request's exact bytes.
-    pub request: &'a [u8],
-    /// The status code answered.
-    pub status: u16,
-}
-
-/// A callback that sees every request the server answers.
-pub type Tap = Arc<dyn Fn(&Exchange<'_>) + Send + Sync>;
-
-/// Answers one request, given its head and decoded body. A panic in it is
-/// caught: the client gets a 500 and the connection closes.
-pub type Handler = fn(&Request<'_, '_>, &[u8]) -> Response;
-
-/// Server settings.
-#[derive(Clone)]
-pub struct Config {
-    /// Most connections open at once; past it the server answers 503 and closes.
-    pub max_connections: usize,
-    /// Longest time to receive a whole request head once its first byte came.
-    pub head_timeout: Duration,
-    /// Longest silence between requests on a persistent connection.
-    pub idle_timeout: Duration,
-    /// Limits of the request-head parser.
-    pub limits: crate::parse::Config,
-    /// Largest request body accepted (RFC 9110 §15.5.14, 413).
-    pub max_body: u64,
-    /// Source of `Date`.
-    pub clock: Arc<dyn Clock>,
-    /// Whether to write one log line per request on stderr.
-    pub log: bool,
-    /// Sees every exchange (used by the harness's capture).
-    pub tap: Option<Tap>,
-    /// Answers requests; [`site::respond`](crate::site::respond) unless
-    /// replaced (tests replace it to check that a panic costs one 500).
-    pub handler: Handler,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            max_connections: 512,
-            head_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(30),
-            limits: crate::parse::Config::default(),
-            max_body: 1 << 20,
-            clock: Arc::new(SystemClock),
-            log: true,
-            tap: None,
-            handler: crate::site::respond,
-        }
-    }
-}
+use crate::socket;
 
 /// Most threads at once writing a 503 to connections over the cap; past it
 /// such connections are closed without a word.
 const MAX_REJECTERS: usize = 64;
+
+/// Fewest threads waiting in `accept`; below it, more are started.
+pub const MIN_SPARE: usize = 8;
+
+/// Most threads waiting in `accept`; past it, a thread that finishes a
+/// connection ends.
+pub const MAX_SPARE: usize = 64;
 
 /// A bound, not yet running server.
 pub struct Server {
     listener: TcpListener,
     addr: SocketAddr,
     config: Arc<Config>,
-    stop: Arc<AtomicBool>,
+    pool: Arc<Pool>,
+}
+
+/// What the pool's threads and the thread running the server share.
+struct Pool {
+    /// Threads waiting in `accept`, and all threads.
+    count: Mutex<Count>,
+    /// Signalled when spares run low, when a thread ends, and on stop.
+    changed: Condvar,
+    stop: AtomicBool,
+}
+
+#[derive(Default)]
+struct Count {
+    idle: usize,
+    total: usize,
+}
+
+impl Pool {
+    fn count(&self) -> MutexGuard<'_, Count> {
+        self.count.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+}
+
+/// Everything a pool thread needs.
+struct Shared {
+    listener: TcpListener,
+    config: Arc<Config>,
+    pool: Arc<Pool>,
+    /// Open connections, against `max_connections`.
+    open: Arc<AtomicUsize>,
+    /// Threads writing a 503.
+    rejecting: Arc<AtomicUsize>,
+    /// The next connection's number, in accept order.
+    number: AtomicU64,
 }
 
 impl Server {
@@ -103,7 +92,11 @@ impl Server {
             listener,
             addr,
             config: Arc::new(config),
-            stop: Arc::new(AtomicBool::new(false)),
+            pool: Arc::new(Pool {
+                count: Mutex::new(Count::default()),
+                changed: Condvar::new(),
+                stop: AtomicBool::new(false),
+            }),
         })
     }
 
@@ -112,73 +105,157 @@ impl Server {
         self.addr
     }
 
-    /// Serves until shut down, on the calling thread.
+    /// Serves until shut down: the calling thread keeps the pool of spare
+    /// threads filled.
     pub fn run(self) -> io::Result<()> {
-        let open = Arc::new(AtomicUsize::new(0));
-        let rejecting = Arc::new(AtomicUsize::new(0));
-        let mut number: u64 = 0;
+        let addr = self.addr;
+        let shared = Arc::new(Shared {
+            listener: self.listener,
+            config: self.config,
+            pool: Arc::clone(&self.pool),
+            open: Arc::new(AtomicUsize::new(0)),
+            rejecting: Arc::new(AtomicUsize::new(0)),
+            number: AtomicU64::new(0),
+        });
+        let pool = &self.pool;
         loop {
-            let accepted = self.listener.accept();
-            if self.stop.load(Ordering::SeqCst) {
-                return Ok(());
+            let mut count = pool.count();
+            while !pool.stopping() && count.idle >= MIN_SPARE {
+                count = pool.changed.wait(count).unwrap_or_else(|e| e.into_inner());
             }
-            let (stream, peer) = match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    // Out of descriptors and the like: wait a little rather
-                    // than spin; the listener itself is still good.
-                    if self.config.log {
-                        eprintln!("accept failed: {e}");
+            if pool.stopping() {
+                break;
+            }
+            let missing = MIN_SPARE - count.idle;
+            count.idle += missing;
+            count.total += missing;
+            drop(count);
+            for _ in 0..missing {
+                let mine = Arc::clone(&shared);
+                let started = thread::Builder::new()
+                    .name("conn".into())
+                    .spawn(move || pool_thread(&mine));
+                if let Err(e) = started {
+                    let mut count = pool.count();
+                    count.idle -= 1;
+                    count.total -= 1;
+                    drop(count);
+                    if shared.config.log {
+                        eprintln!("could not start a connection thread: {e}");
                     }
                     thread::sleep(Duration::from_millis(10));
-                    continue;
-                }
-            };
-            let connection = number;
-            number += 1;
-            if open.load(Ordering::SeqCst) >= self.config.max_connections {
-                reject_busy(stream, peer, &self.config, &rejecting);
-                continue;
-            }
-            let guard = Slot::take(&open);
-            let config = Arc::clone(&self.config);
-            let spawned = thread::Builder::new()
-                .name(format!("conn-{connection}"))
-                .spawn(move || {
-                    let _guard = guard;
-                    handle(stream, peer, connection, &config);
-                });
-            if let Err(e) = spawned {
-                if self.config.log {
-                    eprintln!("could not start a connection thread: {e}");
                 }
             }
         }
+        wake_idle(pool, addr);
+        log::flush();
+        Ok(())
     }
 
     /// Serves on a new thread.
     pub fn spawn(self) -> Handle {
         let addr = self.addr;
-        let stop = Arc::clone(&self.stop);
+        let pool = Arc::clone(&self.pool);
         let thread = thread::Builder::new()
             .name("accept".into())
             .spawn(move || self.run())
-            .expect("start the accept thread");
+            .expect("start the server thread");
         Handle {
             addr,
-            stop,
+            pool,
             thread: Some(thread),
         }
     }
 }
 
-/// One open connection counted against the cap, for as long as it lives.
+/// One thread of the pool: accept, serve the connection to its end, and
+/// again, until the server stops or enough others are waiting.
+fn pool_thread(shared: &Shared) {
+    let pool = &shared.pool;
+    loop {
+        let accepted = shared.listener.accept();
+        {
+            let mut count = pool.count();
+            count.idle -= 1;
+            if pool.stopping() {
+                count.total -= 1;
+                pool.changed.notify_all();
+                return;
+            }
+            if count.idle < MIN_SPARE {
+                pool.changed.notify_all();
+            }
+        }
+        match accepted {
+            Ok((stream, peer)) => serve(shared, stream, peer),
+            Err(e) => {
+                // Out of descriptors and the like: wait a little rather
+                // than spin; the listener itself is still good.
+                if shared.config.log {
+                    eprintln!("accept failed: {e}");
+                }
+                thread::sleep(Duration::from_millis(10));
+            }
+        }
+        let mut count = pool.count();
+        if pool.stopping() || count.idle >= MAX_SPARE {
+            count.total -= 1;
+            pool.changed.notify_all();
+            return;
+        }
+        count.idle += 1;
+    }
+}
+
+/// Serves one accepted connection, or answers 503 past the cap.
+fn serve(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
+    let connection = shared.number.fetch_add(1, Ordering::SeqCst);
+    let Some(_slot) = Slot::take(&shared.open, shared.config.max_connections) else {
+        return reject_busy(stream, peer, &shared.config, &shared.rejecting);
+    };
+    handle(stream, peer, connection, &shared.config);
+}
+
+/// On stop: one connection of our own to each thread waiting in `accept`,
+/// which sees the stop and ends; at most a second in all.
+fn wake_idle(pool: &Pool, addr: SocketAddr) {
+    let mut wake = addr;
+    if wake.ip().is_unspecified() {
+        wake.set_ip(match wake {
+            SocketAddr::V4(_) => [127, 0, 0, 1].into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let idle = pool.count().idle;
+        let left = deadline.saturating_duration_since(Instant::now());
+        if idle == 0 || left.is_zero() {
+            return;
+        }
+        for _ in 0..idle {
+            let _ = TcpStream::connect_timeout(&wake, left);
+        }
+        let count = pool.count();
+        if count.idle > 0 {
+            let _ = pool
+                .changed
+                .wait_timeout(count, Duration::from_millis(20).min(left));
+        }
+    }
+}
+
+/// One open connection counted against a cap, for as long as it lives.
 struct Slot(Arc<AtomicUsize>);
 
 impl Slot {
-    fn take(counter: &Arc<AtomicUsize>) -> Slot {
-        counter.fetch_add(1, Ordering::SeqCst);
-        Slot(Arc::clone(counter))
+    /// A slot, unless `max` are taken.
+    fn take(counter: &Arc<AtomicUsize>, max: usize) -> Option<Slot> {
+        if counter.fetch_add(1, Ordering::SeqCst) >= max {
+            counter.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(Slot(Arc::clone(counter)))
     }
 }
 
@@ -189,10 +266,7 @@ impl Drop for Slot {
 }
 
 fn handle(mut stream: TcpStream, peer: SocketAddr, connection: u64, config: &Config) {
-    // A response goes out in one write; Nagle's delay would only hold it back.
-    let _ = stream.set_nodelay(true);
-    // A client that stops reading must not hold a thread for ever.
-    let _ = stream.set_write_timeout(Some(config.idle_timeout.max(Duration::from_secs(1))));
+    socket::prepare(&stream, config.idle_timeout.max(Duration::from_secs(1)));
     // The handler's panics are caught per request in `conn`; this is the
     // last guard, so that nothing reaches the accept loop.
     let served = catch_unwind(AssertUnwindSafe(|| {
@@ -211,16 +285,14 @@ fn reject_busy(
     config: &Arc<Config>,
     rejecting: &Arc<AtomicUsize>,
 ) {
-    if rejecting.load(Ordering::SeqCst) >= MAX_REJECTERS {
+    let Some(guard) = Slot::take(rejecting, MAX_REJECTERS) else {
         return;
-    }
-    let guard = Slot::take(rejecting);
+    };
     let config = Arc::clone(config);
     let _ = thread::Builder::new().name("busy".into()).spawn(move || {
         let _guard = guard;
         let mut stream = stream;
-        let _ = stream.set_nodelay(true);
-        let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+        socket::prepare(&stream, Duration::from_secs(1));
         // RFC 9110 §15.6.4: 503, the server is overloaded for now.
         let mut r = Response::error(503, "Too many open connections; try again later.");
         r.connection = Connection::Close;
@@ -230,25 +302,16 @@ fn reject_busy(
             return;
         }
         if config.log {
-            eprintln!("{peer} - - 503 {}", out.len());
+            log::request(peer, "-", "-", 503, out.len());
         }
-        // Close in stages (RFC 9112 §9.6) so the 503 is not lost to a reset.
-        let _ = stream.shutdown(Shutdown::Write);
-        let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
-        let mut sink = [0u8; 4096];
-        for _ in 0..64 {
-            match io::Read::read(&mut stream, &mut sink) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-        }
+        socket::close_lingering(&mut stream, &mut [0u8; 4096]);
     });
 }
 
 /// A running server.
 pub struct Handle {
     addr: SocketAddr,
-    stop: Arc<AtomicBool>,
+    pool: Arc<Pool>,
     thread: Option<JoinHandle<io::Result<()>>>,
 }
 
@@ -261,8 +324,8 @@ impl Handle {
     /// Stops accepting, lets open connections finish, and joins the thread.
     ///
     /// Connections already open finish on their own threads (each closes
-    /// at the latest after its idle timeout); only the accept thread is
-    /// joined.
+    /// at the latest after its idle timeout); the threads waiting in
+    /// `accept` end, and the thread that ran the server is joined.
     pub fn shutdown(mut self) {
         self.stop_and_join();
     }
@@ -271,16 +334,11 @@ impl Handle {
         let Some(thread) = self.thread.take() else {
             return;
         };
-        self.stop.store(true, Ordering::SeqCst);
-        // Unblock `accept` with a connection of our own.
-        let mut wake = self.addr;
-        if wake.ip().is_unspecified() {
-            wake.set_ip(match wake {
-                SocketAddr::V4(_) => [127, 0, 0, 1].into(),
-                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
-            });
+        {
+            let _count = self.pool.count();
+            self.pool.stop.store(true, Ordering::SeqCst);
+            self.pool.changed.notify_all();
         }
-        let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
         let _ = thread.join();
     }
 }

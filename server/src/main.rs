@@ -47,7 +47,7 @@ struct Args {
     #[arg(long)]
     allow_bare_lf: bool,
 
-    /// Do not log one line per request on stderr.
+    /// Do not log one line per request on stderr (the log is written in chunks, at least every 0.1 s).
     #[arg(long, short)]
     quiet: bool,
 }
@@ -108,11 +108,26 @@ fn main() -> ExitCode {
         }
     };
     eprintln!("listening on http://{}/", server.local_addr());
-    match server.run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("server: {e}");
-            ExitCode::FAILURE
-        }
+    // SIGINT and SIGTERM stop the server normally: stop accepting, and
+    // write out the access log's pending lines before exiting.
+    let (stop, stopped) = std::sync::mpsc::channel();
+    if let Err(e) = ctrlc::set_handler(move || {
+        let _ = stop.send(());
+    }) {
+        eprintln!("server: cannot catch SIGINT and SIGTERM ({e}); serving without");
+        let result = server.run();
+        server::log::flush();
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("server: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
+    let handle = server.spawn();
+    let _ = stopped.recv();
+    handle.shutdown();
+    server::log::flush();
+    ExitCode::SUCCESS
 }

@@ -14,7 +14,9 @@
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
+use crate::parse::table::hex_value;
 use crate::parse::{Request, TargetForm};
+use crate::request::values;
 use crate::response::{escape_html_into, Body, Response, HTML};
 
 /// The page at `/`.
@@ -58,7 +60,7 @@ pub const KNOWN_METHODS: [&str; 8] = [
 
 /// Answers one request. `body` is the decoded content.
 ///
-/// This is the default [`Handler`](crate::listener::Handler).
+/// This is the default [`Handler`](crate::config::Handler).
 pub fn respond(req: &Request<'_, '_>, body: &[u8]) -> Response {
     let method = req.method;
     // RFC 9110 §15.6.2: 501 when the server does not recognise the method.
@@ -66,14 +68,10 @@ pub fn respond(req: &Request<'_, '_>, body: &[u8]) -> Response {
         return Response::error(501, "This server does not implement that method.");
     }
     match resource(req) {
-        Resource::Server => {
-            if method == "OPTIONS" {
-                options(ALLOW_SERVER)
-            } else {
-                // The parser only lets `*` through for OPTIONS (RFC 9112 §3.2.4).
-                Response::error(400, "The asterisk target is only for OPTIONS.")
-            }
-        }
+        // Only OPTIONS gets here: the parser lets `*` through for OPTIONS
+        // alone (RFC 9112 §3.2.4), and `resource` maps an absolute-form
+        // target without a path to the server only for OPTIONS.
+        Resource::Server => options(ALLOW_SERVER),
         Resource::Tunnel => {
             // RFC 9110 §9.3.6: CONNECT asks for a tunnel; this is an origin
             // server, not a proxy.
@@ -260,12 +258,9 @@ pub fn preconditions(req: &Request<'_, '_>, etag: &str) -> Precondition {
 /// The HTTP-date of the field `name` when it appears once and parses;
 /// `None` when it is absent, repeated or not a valid date.
 fn single_date(req: &Request<'_, '_>, name: &str) -> Option<SystemTime> {
-    let mut values = req
-        .headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case(name));
+    let mut values = values(req.headers, name);
     match (values.next(), values.next()) {
-        (Some(h), None) => std::str::from_utf8(h.value)
+        (Some(value), None) => std::str::from_utf8(value)
             .ok()
             .and_then(|s| httpdate::parse_http_date(s).ok()),
         _ => None,
@@ -276,13 +271,9 @@ fn single_date(req: &Request<'_, '_>, name: &str) -> Option<SystemTime> {
 /// matches `etag` (RFC 9110 §8.8.3.2). `None` when the field is absent.
 fn list_matches(req: &Request<'_, '_>, name: &str, etag: &str, strong: bool) -> Option<bool> {
     let mut present = false;
-    for h in req
-        .headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case(name))
-    {
+    for value in values(req.headers, name) {
         present = true;
-        for member in h.value.split(|&b| b == b',') {
+        for member in value.split(|&b| b == b',') {
             let member = member.trim_ascii();
             if member == b"*" {
                 return Some(true);
@@ -333,11 +324,8 @@ fn post_form(req: &Request<'_, '_>, body: &[u8]) -> Response {
     if preconditions(req, index_etag()) != Precondition::Proceed {
         return Response::error(412, "A precondition in the request was false.");
     }
-    let form_type = req
-        .headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case("content-type"))
-        .map(|h| h.value)
+    let form_type = values(req.headers, "content-type")
+        .next()
         .is_some_and(is_form_media_type);
     if !form_type {
         // RFC 9110 §15.5.16: 415 for content in a format the resource does not take.
@@ -428,8 +416,8 @@ fn percent_decode(input: &[u8]) -> Result<String, FormError> {
         match input[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hi = input.get(i + 1).and_then(|&b| hex(b));
-                let lo = input.get(i + 2).and_then(|&b| hex(b));
+                let hi = input.get(i + 1).and_then(|&b| hex_value(b));
+                let lo = input.get(i + 2).and_then(|&b| hex_value(b));
                 match (hi, lo) {
                     (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
                     _ => return Err(FormError::PercentEncoding),
@@ -441,13 +429,4 @@ fn percent_decode(input: &[u8]) -> Result<String, FormError> {
         i += 1;
     }
     String::from_utf8(out).map_err(|_| FormError::Utf8)
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }

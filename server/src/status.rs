@@ -21,7 +21,7 @@ impl RequestError {
     pub fn describe(&self) -> String {
         match self {
             RequestError::Parse(e) => e.to_string(),
-            RequestError::Framing(e) => format!("{:?} at body byte {}", e.kind(), e.offset()),
+            RequestError::Framing(e) => e.to_string(),
             RequestError::Host => "missing, repeated or invalid Host".to_string(),
             RequestError::UnsupportedVersion => "unsupported HTTP major version".to_string(),
             RequestError::Expectation => "unsupported expectation".to_string(),

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use common::{connect, exchange, parse_all, parse_response, read_to_end, start};
 use rstest::rstest;
+use server::config::Config;
 use server::conn::serve_bytes;
-use server::listener::Config;
 use server::parse::Request;
 use server::response::Response;
 
@@ -348,7 +348,7 @@ fn tap_sees_exact_request_bytes() {
     let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
     let sink = Arc::clone(&seen);
     let server = start(Config {
-        tap: Some(Arc::new(move |x: &server::listener::Exchange<'_>| {
+        tap: Some(Arc::new(move |x: &server::config::Exchange<'_>| {
             sink.lock()
                 .unwrap()
                 .push((x.connection, x.index, x.request.to_vec(), x.status))
@@ -463,7 +463,7 @@ impl Write for Trickle<'_> {
     }
 }
 
-impl server::conn::Transport for Trickle<'_> {
+impl server::socket::Transport for Trickle<'_> {
     fn set_read_timeout(&mut self, _: Option<Duration>) -> std::io::Result<()> {
         Ok(())
     }

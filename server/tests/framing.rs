@@ -432,3 +432,24 @@ fn chunked_errors_are_the_same_when_split() {
         assert_eq!(err, whole, "cut at {cut}");
     }
 }
+
+/// An error page says what was wrong with the framing in words, and where.
+#[test]
+fn framing_errors_read_as_words() {
+    let e = server::framing::Error::new(ErrorKind::ChunkSize, 7);
+    assert_eq!(e.to_string(), "invalid chunk-size at body byte 7");
+    assert_eq!(
+        RequestError::Framing(e).describe(),
+        "invalid chunk-size at body byte 7"
+    );
+    let out = server::conn::serve_bytes(
+        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        &server::Config {
+            log: false,
+            ..server::Config::default()
+        },
+    );
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.starts_with("HTTP/1.1 400 "), "{out}");
+    assert!(out.contains("invalid chunk-size at body byte 0"), "{out}");
+}

@@ -469,3 +469,30 @@ fn every_prefix_of_an_invalid_head_is_partial_or_the_same_error() {
         }
     }
 }
+
+/// The method, the target and field names come back as `&str` without a
+/// UTF-8 check (`parse::ascii`): a byte above 0x7F in any of them must be
+/// refused, wherever it stands.
+#[test]
+fn non_ascii_never_reaches_a_str() {
+    let base: &[u8] = b"GETX /a/b?c HTTP/1.1\r\nHost: h\r\nAccept-X: v\r\n\r\n";
+    let text_at = [0, 2, 3, 5, 6, 8, 10, 22, 25, 31, 36, 38];
+    for b in 0x80..=0xffu8 {
+        for &i in &text_at {
+            let mut input = base.to_vec();
+            input[i] = b;
+            let mut slots = [Header::EMPTY; 8];
+            let got = parse_request(&input, &mut slots, &Config::default());
+            assert!(got.is_err(), "byte {b:#x} at {i} accepted: {got:?}");
+        }
+    }
+    // Where the bytes are ASCII, every str is the bytes sent.
+    let mut slots = [Header::EMPTY; 8];
+    let Ok(Status::Complete(req)) = parse_request(base, &mut slots, &Config::default()) else {
+        panic!("base request rejected");
+    };
+    assert_eq!(
+        (req.method, req.target, req.headers[1].name),
+        ("GETX", "/a/b?c", "Accept-X")
+    );
+}

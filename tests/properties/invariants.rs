@@ -12,9 +12,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use server::conn::{serve, Transport};
+use server::conn::serve;
 use server::framing::ChunkedDecoder;
 use server::parse::{self, parse_request, Header, Request, Status};
+use server::socket::Transport;
 
 /// Header slots given to the parser: the server's own number.
 pub const SLOTS: usize = server::conn::MAX_HEADERS;
@@ -272,7 +273,7 @@ pub fn check_chunked(input: &[u8]) -> Result<Decoding, String> {
 
 /// A transport that hands the connection its input in the given pieces,
 /// one read each (a read smaller than a piece takes what fits), then end
-/// of stream; like [`server::conn::Memory`] otherwise.
+/// of stream; like [`server::socket::Memory`] otherwise.
 pub struct Pieces<'a> {
     pieces: Vec<&'a [u8]>,
     next: usize,

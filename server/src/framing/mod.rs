@@ -68,6 +68,37 @@ pub enum ErrorKind {
     BodyTooLarge,
 }
 
+impl ErrorKind {
+    /// A short phrase saying what went wrong.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ErrorKind::ContentLength => "invalid Content-Length",
+            ErrorKind::ConflictingContentLength => "conflicting Content-Length values",
+            ErrorKind::ContentLengthOverflow => "Content-Length too large to count",
+            ErrorKind::TransferEncodingWithContentLength => {
+                "both Transfer-Encoding and Content-Length"
+            }
+            ErrorKind::ChunkedNotFinal => "chunked is not the final transfer coding",
+            ErrorKind::TransferEncodingInHttp10 => "Transfer-Encoding in an HTTP/1.0 request",
+            ErrorKind::UnknownTransferCoding => "unknown transfer coding",
+            ErrorKind::ChunkSize => "invalid chunk-size",
+            ErrorKind::ChunkSizeOverflow => "chunk-size too large to count",
+            ErrorKind::ChunkExtension => "invalid chunk extension",
+            ErrorKind::ChunkDelimiter => "chunk data not followed by CRLF",
+            ErrorKind::Trailer => "invalid trailer field",
+            ErrorKind::BodyTooLarge => "body too large",
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at body byte {}", self.kind.describe(), self.offset)
+    }
+}
+
+impl std::error::Error for Error {}
+
 use crate::parse::{Request, Version};
 
 /// Decides how a request's body is delimited, following RFC 9112 §6.3:

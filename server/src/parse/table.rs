@@ -36,7 +36,7 @@ pub static TARGET: [bool; 256] = table(b"-._~!$&'()*+,;=:@/?%", true);
 
 /// [`TARGET`] plus `[` and `]` for an IP-literal host in absolute-form or
 /// authority-form (RFC 3986 §3.2.2).
-pub static ABSOLUTE_TARGET: [bool; 256] = table(b"-._~!$&'()*+,;=:@/?%[]", true);
+const ABSOLUTE_TARGET: [bool; 256] = table(b"-._~!$&'()*+,;=:@/?%[]", true);
 
 /// `scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )` (RFC 3986 §3.1),
 /// after the first byte.
@@ -55,10 +55,62 @@ const fn field_vchar() -> [bool; 256] {
     t
 }
 
-/// `field-vchar = VCHAR / obs-text` (RFC 9110 §5.5): 0x21-0x7E and 0x80-0xFF.
-pub static FIELD_VCHAR: [bool; 256] = field_vchar();
+/// What may stand in a field value (RFC 9110 §5.5): `field-vchar = VCHAR /
+/// obs-text` (0x21-0x7E and 0x80-0xFF), and SP and HTAB between them.
+pub static FIELD_VALUE: [bool; 256] = {
+    let mut t = field_vchar();
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t
+};
 
-/// Whether `b` is `HEXDIG`.
+/// [`TARGET_CLASS`] of a byte that needs a second look: `%` (two HEXDIG
+/// follow) and `[`, `]` (only in an IP-literal host).
+pub const SPECIAL: u8 = 2;
+
+/// The bytes of [`ABSOLUTE_TARGET`], as classes: 0 not allowed, 1 allowed,
+/// `1 | SPECIAL` allowed with a second look.
+pub static TARGET_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        if ABSOLUTE_TARGET[b] {
+            t[b] = 1;
+        }
+        b += 1;
+    }
+    t[b'%' as usize] |= SPECIAL;
+    t[b'[' as usize] |= SPECIAL;
+    t[b']' as usize] |= SPECIAL;
+    t
+};
+
+/// Whether `b` is `HEXDIG` (RFC 5234 appendix B.1, either case).
 pub fn is_hex(b: u8) -> bool {
-    b.is_ascii_hexdigit()
+    hex_value(b).is_some()
+}
+
+/// The value of the `HEXDIG` `b`, either case.
+pub fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `parse::ascii` relies on this: the bytes the method, target and
+    /// field-name tables admit are ASCII, so text made of them is UTF-8.
+    #[test]
+    fn tables_admit_only_ascii() {
+        for b in 0x80..=0xffusize {
+            assert!(!TOKEN[b], "TOKEN admits {b:#x}");
+            assert_eq!(TARGET_CLASS[b], 0, "TARGET_CLASS admits {b:#x}");
+        }
+    }
 }

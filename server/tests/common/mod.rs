@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use server::clock::FixedClock;
-use server::listener::{Config, Handle, Server};
+use server::config::Config;
+use server::listener::{Handle, Server};
 
 /// `Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110's example date.
 pub fn example_time() -> SystemTime {

@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# Throughput of the reference server beside the servers people would pick
+# instead, measured in one run on this machine.
+#
+#   scripts/bench-servers.sh                   # 3 rounds of 3 s runs
+#   scripts/bench-servers.sh --rounds 5 --seconds 2
+#   scripts/bench-servers.sh --only ours,ours-quiet,hyper
+#
+# Builds the reference server and the peers (hyper and tiny_http
+# hello-worlds, peers/) in release mode, starts nginx serving a small file
+# (installed with apt-get when missing), and drives each with wrk on
+# loopback: keep-alive with 1 and 32 connections, and `Connection: close`
+# with 32. Runs are short and interleaved (round 1 of every server, then
+# round 2, ...) so the load of a shared machine falls on all alike; the
+# median of the rounds is reported. wrk cannot see a server that starves
+# some connections, so each server is also asked to answer 32 keep-alive
+# connections opened at once, each within a second. Prints, per load and
+# server: req/s, p99 latency, the ratio to hyper, and peak RSS; and a line
+# naming the machine. `ours` is the default configuration (access log on,
+# to a file); `ours-quiet` runs with --quiet. Everything is bounded: each
+# server gets 10 s to start, each wrk run its seconds plus 10, and only the
+# processes started here are stopped, by PID.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+
+ROUNDS=3
+SECONDS_PER_RUN=3
+ONLY=""
+BASE_PORT="${BENCH_BASE_PORT:-18450}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) ROUNDS="$2"; shift ;;
+    --seconds) SECONDS_PER_RUN="$2"; shift ;;
+    --only) ONLY="$2"; shift ;;
+    --base-port) BASE_PORT="$2"; shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    *) echo "bench-servers.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$ROUNDS$SECONDS_PER_RUN" in
+  *[!0-9]*) echo "bench-servers.sh: --rounds and --seconds take whole numbers" >&2; exit 2 ;;
+esac
+if [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 20 ] || [ "$SECONDS_PER_RUN" -lt 1 ] || [ "$SECONDS_PER_RUN" -gt 30 ]; then
+  echo "bench-servers.sh: --rounds must be 1-20 and --seconds 1-30" >&2
+  exit 2
+fi
+
+wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+log() { echo "bench: $*" >&2; }
+
+if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
+  log "installing wrk and nginx"
+  DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq wrk nginx >/dev/null
+fi
+
+WORK="$(mktemp -d /tmp/h1check-bench.XXXXXX)"
+chmod 755 "$WORK"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+log "building the reference server and the peers (release)"
+timeout 1800 cargo build --release -q -p server
+timeout 1800 cargo build --release -q --manifest-path peers/Cargo.toml
+PEERS="$ROOT/peers/target/release"
+
+wait_port() { # PORT PID: up to 10 s for the port to accept connections
+  local port="$1" pid="$2"
+  for _ in $(seq 100); do
+    if ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+SERVERS=()   # name|port|pid
+start() { # NAME PORT CMD...: start in the background with stderr to a file
+  local name="$1" port="$2"
+  shift 2
+  "$@" >"$WORK/$name.out" 2>"$WORK/$name.log" &
+  local pid=$!
+  PIDS+=("$pid")
+  if wait_port "$port" "$pid"; then
+    SERVERS+=("$name|$port|$pid")
+  else
+    log "$name did not start; see $WORK/$name.log"
+  fi
+}
+
+port=$BASE_PORT
+if wanted ours; then
+  start ours "$port" "$ROOT/target/release/server" --addr "127.0.0.1:$port"
+fi
+port=$((port + 1))
+if wanted ours-quiet; then
+  start ours-quiet "$port" "$ROOT/target/release/server" --addr "127.0.0.1:$port" --quiet
+fi
+port=$((port + 1))
+if wanted hyper; then
+  start hyper "$port" "$PEERS/hyper-hello" "$port"
+fi
+port=$((port + 1))
+if wanted tiny-http; then
+  start tiny-http "$port" "$PEERS/tiny-http-hello" "$port"
+fi
+port=$((port + 1))
+if wanted nginx; then
+  mkdir -p "$WORK/nginx/tmp" "$WORK/nginx/logs" "$WORK/www"
+  printf 'hello\n' > "$WORK/www/index.html"
+  chmod -R a+rX "$WORK/www"
+  cat > "$WORK/nginx/nginx.conf" <<EOF
+user www-data;
+worker_processes auto;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log;
+events { worker_connections 1024; }
+http {
+    access_log $WORK/nginx/logs/access.log;
+    client_body_temp_path $WORK/nginx/tmp/body;
+    proxy_temp_path $WORK/nginx/tmp/proxy;
+    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
+    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
+    scgi_temp_path $WORK/nginx/tmp/scgi;
+    types { text/html html; }
+    server {
+        listen 127.0.0.1:$port;
+        root $WORK/www;
+        index index.html;
+    }
+}
+EOF
+  start nginx "$port" nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;'
+fi
+
+# --- 32 keep-alive connections at once: how many are answered within 1 s ---
+served_of_32() { # PORT
+  timeout 20 python3 - "$1" <<'EOF'
+import socket, sys, time, selectors
+port = int(sys.argv[1])
+conns = []
+for _ in range(32):
+    s = socket.create_connection(("127.0.0.1", port), timeout=2)
+    conns.append(s)
+# Every connection is open before any request is sent.
+for s in conns:
+    s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+sel = selectors.DefaultSelector()
+for s in conns:
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+answered = set()
+deadline = time.monotonic() + 1.0
+while len(answered) < len(conns):
+    left = deadline - time.monotonic()
+    if left <= 0:
+        break
+    for key, _ in sel.select(left):
+        try:
+            data = key.fileobj.recv(65536)
+        except OSError:
+            data = b""
+        if data.startswith(b"HTTP/1.1 200") or data.startswith(b"HTTP/1.0 200"):
+            answered.add(key.fileobj)
+        sel.unregister(key.fileobj)
+print(len(answered))
+for s in conns:
+    s.close()
+EOF
+}
+
+# --- wrk runs, interleaved ---------------------------------------------------
+LOADS=("keep-alive c=1|1|" "keep-alive c=32|32|" "close c=32|32|Connection: close")
+RESULTS="$WORK/results.tsv"
+: > "$RESULTS"
+for round in $(seq "$ROUNDS"); do
+  log "round $round of $ROUNDS"
+  for load in "${LOADS[@]}"; do
+    IFS='|' read -r lname conns header <<<"$load"
+    for s in "${SERVERS[@]}"; do
+      IFS='|' read -r name sport _ <<<"$s"
+      args=(-t1 -c"$conns" -d"${SECONDS_PER_RUN}s" --latency)
+      if [ -n "$header" ]; then args+=(-H "$header"); fi
+      out="$(timeout $((SECONDS_PER_RUN + 10)) wrk "${args[@]}" "http://127.0.0.1:$sport/" 2>&1 || true)"
+      rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+      p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+      errors="$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')"
+      printf '%s\t%s\t%s\t%s\t%s\n' "$lname" "$name" "${rps:-0}" "${p99:--}" "$errors" >> "$RESULTS"
+    done
+  done
+done
+
+SERVED="$WORK/served.tsv"
+: > "$SERVED"
+for s in "${SERVERS[@]}"; do
+  IFS='|' read -r name sport pid <<<"$s"
+  n="$(served_of_32 "$sport" 2>/dev/null || echo '?')"
+  # Peak RSS of the server and its children (nginx's workers), in KiB.
+  rss=0
+  for p in "$pid" $(pgrep -P "$pid" || true); do
+    kb="$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)"
+    rss=$((rss + ${kb:-0}))
+  done
+  printf '%s\t%s\t%s\n' "$name" "$n" "$rss" >> "$SERVED"
+done
+
+CPU="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+echo "machine: $(uname -sr), $(nproc) CPUs ($CPU), $(date -u +%Y-%m-%dT%H:%MZ); wrk -t1, ${ROUNDS} interleaved rounds of ${SECONDS_PER_RUN} s, median"
+python3 - "$RESULTS" "$SERVED" <<'EOF'
+import sys, statistics
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+served = {l.split("\t")[0]: l.rstrip("\n").split("\t")[1:] for l in open(sys.argv[2]) if l.strip()}
+def ms(p):
+    if p in ("-", ""): return None
+    for unit, f in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if p.endswith(unit): return float(p[: -len(unit)]) * f
+    return None
+loads, servers, runs, lat, errs = [], [], {}, {}, {}
+for load, name, rps, p99, err in (r + [""] * (5 - len(r)) for r in rows):
+    if load not in loads: loads.append(load)
+    if name not in servers: servers.append(name)
+    runs.setdefault((load, name), []).append(float(rps))
+    v = ms(p99)
+    if v is not None: lat.setdefault((load, name), []).append(v)
+    if err.strip(): errs[(load, name)] = err.strip()
+print(f"| load | server | req/s | p99 ms | ratio to hyper | of 32 served | peak RSS MiB |")
+print(f"|---|---|---:|---:|---:|---:|---:|")
+for load in loads:
+    base = statistics.median(runs.get((load, "hyper"), [0])) or None
+    for name in servers:
+        r = statistics.median(runs[(load, name)])
+        p = statistics.median(lat[(load, name)]) if lat.get((load, name)) else float("nan")
+        ratio = f"{r / base:.2f}×" if base else "-"
+        n, rss = served.get(name, ["?", "0"])
+        note = f" ({errs[(load, name)]})" if (load, name) in errs else ""
+        print(f"| {load} | {name}{note} | {r:,.0f} | {p:.2f} | {ratio} | {n} | {int(rss) / 1024:.1f} |")
+for load in loads:
+    if (load, "ours") in runs and (load, "ours-quiet") in runs:
+        a = statistics.median(runs[(load, "ours")]); b = statistics.median(runs[(load, "ours-quiet")])
+        print(f"logging, {load}: ours / ours-quiet = {a / b:.2f}")
+EOF
