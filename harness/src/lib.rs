@@ -22,6 +22,8 @@
 //! - [`scaffold`]: the `new-case` command, a new case file from a template.
 //! - [`baseline`]: known failures, read strictly and written by `run`.
 //! - [`strategies`]: proptest generators of valid and mutated requests.
+//! - [`stress`]: the `stress` command: slowloris, idle, flood, slow-reader
+//!   and oversize scenarios, with a probe client measuring meanwhile.
 #![forbid(unsafe_code)]
 
 pub mod baseline;
@@ -40,5 +42,6 @@ pub mod scaffold;
 pub mod shrink;
 pub mod snapshot;
 pub mod strategies;
+pub mod stress;
 pub mod verdict;
 pub mod wire;
