@@ -548,10 +548,19 @@ fn slowloris(addr: SocketAddr, n: usize, deadline: Instant, attack: &mut Attack)
 }
 
 fn idle(addr: SocketAddr, n: usize, deadline: Instant, attack: &mut Attack) {
-    let mut conns = open_many(addr, n, deadline, attack);
-    for c in conns.iter_mut() {
-        c.send(GET);
+    // Each sends its request as soon as it is open, as a browser does.
+    let mut conns = Vec::with_capacity(n);
+    while conns.len() < n && Instant::now() < deadline {
+        let more = open_many(addr, (n - conns.len()).min(16), deadline, attack);
+        if more.is_empty() {
+            break;
+        }
+        for mut c in more {
+            c.send(GET);
+            conns.push(c);
+        }
     }
+    attack.opened_max = attack.opened_max.max(conns.len());
     while Instant::now() < deadline {
         for c in conns.iter_mut() {
             if c.poll_closed() {
