@@ -52,7 +52,8 @@ stop() {
   fi
 }
 cleanup() { stop; rm -rf "$WORK"; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 log() { printf '==> %s\n' "$*" >&2; }

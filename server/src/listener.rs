@@ -59,6 +59,7 @@ const DISPLACE_WAIT: Duration = Duration::from_millis(200);
 /// A bound, not yet running server.
 pub struct Server {
     listener: TcpListener,
+    prepared: bool,
     addr: SocketAddr,
     config: Arc<Config>,
     pool: Arc<Pool>,
@@ -101,6 +102,9 @@ struct Shared {
     number: AtomicU64,
     /// Connections idle between requests.
     idle: Idle,
+    /// Accepted streams come with `TCP_NODELAY` and the write timeout set
+    /// (see [`socket::prepare_listener`]).
+    prepared: bool,
 }
 
 /// Connections idle between requests, by number (oldest first), each with
@@ -169,8 +173,10 @@ impl Server {
     pub fn bind(addr: impl ToSocketAddrs, config: Config) -> io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
+        let prepared = socket::prepare_listener(&listener, write_timeout(&config));
         Ok(Server {
             listener,
+            prepared,
             addr,
             config: Arc::new(config),
             pool: Arc::new(Pool {
@@ -198,6 +204,7 @@ impl Server {
             rejecting: Arc::new(AtomicUsize::new(0)),
             number: AtomicU64::new(0),
             idle: Idle::default(),
+            prepared: self.prepared,
         });
         let pool = &self.pool;
         loop {
@@ -321,6 +328,9 @@ fn serve(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
     let Some(_slot) = slot else {
         return reject_busy(stream, peer, &shared.config, &shared.rejecting);
     };
+    if !shared.prepared {
+        socket::prepare(&stream, write_timeout(&shared.config));
+    }
     handle(stream, peer, connection, shared);
 }
 
@@ -373,9 +383,14 @@ impl Drop for Slot {
     }
 }
 
+/// How long a write to a client may block: a client that stops reading
+/// must not hold a thread for ever.
+fn write_timeout(config: &Config) -> Duration {
+    config.idle_timeout.max(Duration::from_secs(1))
+}
+
 fn handle(mut stream: TcpStream, peer: SocketAddr, connection: u64, shared: &Shared) {
     let config = &*shared.config;
-    socket::prepare(&stream, config.idle_timeout.max(Duration::from_secs(1)));
     let mut tracked = Tracked {
         stream: &mut stream,
         number: connection,

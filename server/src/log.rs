@@ -7,6 +7,7 @@
 //! stops (the binary does on SIGINT and SIGTERM too), so no line is lost
 //! on a normal stop. One `write` per chunk instead of one per line is what
 //! makes logging cheap; a line waits at most [`FLUSH_EVERY`].
+use std::cell::RefCell;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, Once};
@@ -28,6 +29,11 @@ static WRITING: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
 static WRITER: Once = Once::new();
 
+thread_local! {
+    /// Each thread's line being formatted, reused.
+    static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
 /// A poisoned lock only means a thread panicked while holding it; the
 /// bytes are still good.
 fn lock(m: &Mutex<Vec<u8>>) -> MutexGuard<'_, Vec<u8>> {
@@ -43,10 +49,16 @@ pub fn request(peer: SocketAddr, method: &str, target: &str, status: u16, bytes:
             flush();
         });
     });
-    let mut pending = lock(&PENDING);
-    let _ = writeln!(pending, "{peer} {method} {target} {status} {bytes}");
-    let full = pending.len() > FLUSH_ABOVE;
-    drop(pending);
+    // The line is formatted before the lock is taken, so the lock is held
+    // only to copy it: a thread preempted while formatting holds no one up.
+    let full = LINE.with(|line| {
+        let mut line = line.borrow_mut();
+        line.clear();
+        let _ = writeln!(line, "{peer} {method} {target} {status} {bytes}");
+        let mut pending = lock(&PENDING);
+        pending.extend_from_slice(&line);
+        pending.len() > FLUSH_ABOVE
+    });
     if full {
         flush();
     }

@@ -2,7 +2,8 @@
 //! [`Transport`] a connection runs on, how an accepted stream is set up,
 //! and the lingering close (RFC 9112 §9.6).
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 
 /// How long a closing connection keeps reading (and discarding) what the
@@ -88,6 +89,24 @@ pub fn prepare(stream: &TcpStream, write_timeout: Duration) {
     let _ = stream.set_write_timeout(Some(write_timeout));
 }
 
+/// Sets on the listening socket what [`prepare`] sets on each accepted
+/// stream, where accepted streams inherit it (Linux copies a listening
+/// socket's options to each connection it accepts), and says whether it
+/// did: two system calls fewer per connection. Elsewhere, or if a call
+/// fails, it returns `false` and each stream is prepared on its own.
+pub fn prepare_listener(listener: &TcpListener, write_timeout: Duration) -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    // The same socket through a second descriptor, to reach the socket
+    // options std offers on streams only.
+    let Ok(copy) = listener.try_clone() else {
+        return false;
+    };
+    let socket = TcpStream::from(OwnedFd::from(copy));
+    socket.set_nodelay(true).is_ok() && socket.set_write_timeout(Some(write_timeout)).is_ok()
+}
+
 /// Closes in stages (RFC 9112 §9.6): sends FIN, then reads and drops what
 /// the client still sends, for at most [`LINGER`] and [`LINGER_BYTES`], so
 /// that a reset does not destroy the last response before the client has
@@ -103,5 +122,29 @@ pub fn close_lingering<T: Transport + ?Sized>(io: &mut T, scratch: &mut [u8]) {
             Ok(0) | Err(_) => return,
             Ok(n) => dropped += n,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `prepare_listener` counts on: a stream accepted from the
+    /// listener has its options (on Linux; elsewhere it declines).
+    #[test]
+    fn accepted_streams_inherit_the_listeners_options() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let timeout = Duration::from_secs(7);
+        let prepared = prepare_listener(&listener, timeout);
+        assert_eq!(prepared, cfg!(target_os = "linux"));
+        let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (stream, _) = listener.accept().unwrap();
+        if prepared {
+            assert!(stream.nodelay().unwrap());
+            assert_eq!(stream.write_timeout().unwrap(), Some(timeout));
+        }
+        // The listener itself still accepts.
+        let _second = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        assert!(listener.accept().is_ok());
     }
 }

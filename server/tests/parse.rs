@@ -496,3 +496,67 @@ fn non_ascii_never_reaches_a_str() {
         ("GETX", "/a/b?c", "Accept-X")
     );
 }
+
+/// RFC 9110 §5.5: a field value is field-vchar, SP and HTAB. Every control
+/// byte but HTAB, and DEL, is refused at its own offset wherever it stands
+/// in a long value (the scan reads values eight and sixteen bytes at a
+/// time, so each position in a word is tried); HTAB, SP and obs-text are
+/// kept, and whitespace at the ends is not part of the value.
+#[test]
+fn every_control_in_a_long_value_is_refused_where_it_stands() {
+    let value = b"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let head = |v: &[u8]| {
+        let mut h = b"GET / HTTP/1.1\r\nHost: a\r\nX-Long: ".to_vec();
+        h.extend_from_slice(v);
+        h.extend_from_slice(b"\r\n\r\n");
+        h
+    };
+    let start = head(b"").len() - 4;
+    let bad = (0u8..0x20).filter(|&b| b != b'\t' && b != b'\r' && b != b'\n');
+    // Every length up to the whole value, so that each byte is tried in the
+    // sixteen-byte loop, the eight-byte loop and the byte-by-byte tail.
+    let lengths = 1..=value.len();
+    for (b, len) in bad
+        .chain([0x7f])
+        .flat_map(|b| lengths.clone().map(move |n| (b, n)))
+    {
+        let value = &value[..len];
+        for i in 0..value.len() {
+            let mut v = value.to_vec();
+            v[i] = b;
+            let input = head(&v);
+            let mut slots = [Header::EMPTY; 8];
+            match parse_request(&input, &mut slots, &Config::default()) {
+                Err(e) => assert_eq!(
+                    (e.kind(), e.offset()),
+                    (ErrorKind::HeaderValue, start + i),
+                    "byte {b:#x} at {i}"
+                ),
+                other => panic!("byte {b:#x} at {i} accepted: {other:?}"),
+            }
+        }
+    }
+    for (b, len) in [b'\t', b' ', 0x80, 0xff]
+        .into_iter()
+        .flat_map(|b| (3..=value.len()).map(move |n| (b, n)))
+    {
+        let value = &value[..len];
+        for i in 1..value.len() - 1 {
+            let mut v = value.to_vec();
+            v[i] = b;
+            let input = head(&v);
+            let mut slots = [Header::EMPTY; 8];
+            let Ok(Status::Complete(req)) = parse_request(&input, &mut slots, &Config::default())
+            else {
+                panic!("byte {b:#x} at {i} refused");
+            };
+            assert_eq!(req.headers[1].value, &v[..]);
+        }
+    }
+    let mut slots = [Header::EMPTY; 8];
+    let input = head(b" \tpadded value\t \t");
+    let Ok(Status::Complete(req)) = parse_request(&input, &mut slots, &Config::default()) else {
+        panic!("padded value refused");
+    };
+    assert_eq!(req.headers[1].value, b"padded value");
+}
