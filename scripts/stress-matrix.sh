@@ -195,7 +195,7 @@ if [ "$DOC" = 1 ]; then
     echo "# Robustness matrix"
     echo
     echo "\`harness stress\` against each server, one server at a time, on this machine"
-    echo "($(nproc) cores, $(uname -sr)), made by \`scripts/stress-matrix.sh ${PASS[*]:-}\`"
+    echo "($(nproc) cores, $(uname -sr)), made by \`$(echo "scripts/stress-matrix.sh ${PASS[*]:-}" | sed 's/ *$//')\`"
     echo "on $(date -u +%Y-%m-%d). Each row is one scenario; \`conns\` is connections"
     echo "opened at most at once / asked for; probes are \`GET /\` on fresh connections"
     echo "every 20 ms during the scenario, \`after\` those in the second after it. An"
