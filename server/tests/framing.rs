@@ -100,6 +100,16 @@ fn body_kinds(#[case] fields: &str, #[case] kind: BodyKind) {
 #[case::te_misspelt("Transfer-Encoding: chunk\r\n", ErrorKind::ChunkedNotFinal)]
 #[case::te_chunked_param("Transfer-Encoding: chunked;q=1\r\n", ErrorKind::ChunkedNotFinal)]
 #[case::te_inner_space("Transfer-Encoding: chun ked\r\n", ErrorKind::ChunkedNotFinal)]
+// RFC 9112 §7: a transfer-coding is a token; one that is not is malformed
+// (400), not an unknown coding (501), even before a final chunked.
+#[case::te_not_a_token_before_chunked(
+    "Transfer-Encoding: gz ip, chunked\r\n",
+    ErrorKind::ChunkedNotFinal
+)]
+#[case::te_parameters_without_coding(
+    "Transfer-Encoding: ;a=b, chunked\r\n",
+    ErrorKind::ChunkedNotFinal
+)]
 // §6.1: an unknown coding before chunked → 501
 #[case::unknown_coding(
     "Transfer-Encoding: gzip, chunked\r\n",
