@@ -27,6 +27,8 @@
 //! - [`baseline`]: known failures, read strictly and written by `run`.
 //! - [`send`]: the `send` command, a `nc` that shows every byte.
 //! - [`strategies`]: proptest generators of valid and mutated requests.
+//! - [`stress`]: the `stress` command: slowloris, idle, flood, slow-reader
+//!   and oversize scenarios, with a probe client measuring meanwhile.
 #![forbid(unsafe_code)]
 
 pub mod baseline;
@@ -48,5 +50,6 @@ pub mod send;
 pub mod shrink;
 pub mod snapshot;
 pub mod strategies;
+pub mod stress;
 pub mod verdict;
 pub mod wire;

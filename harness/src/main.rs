@@ -10,6 +10,7 @@ fn main() -> ExitCode {
         Some("replay") => harness::replay_target::main(&args[2..]),
         Some("shrink") => harness::shrink::main(&args[2..]),
         Some("send") => harness::send::main(&args[2..]),
+        Some("stress") => harness::stress::main(&args[2..]),
         Some("-V") | Some("--version") => {
             println!("harness {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
@@ -26,7 +27,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "\
-h1check harness: HTTP/1.1 conformance, replay and capture
+h1check harness: HTTP/1.1 conformance, replay, capture and stress
 
 Usage: harness <COMMAND> [OPTIONS]
 
@@ -37,6 +38,7 @@ Commands:
   replay     replay every fixture against your server; its answers kept as snapshots of its own
   shrink     cut a request your server answers differently from the reference down to what shows it
   send       send a fixture (or escaped bytes) to a server and print the exchange, every byte visible
+  stress     slowloris, idle, flood, slow-reader and oversize scenarios; what a normal client saw meanwhile
 
 Options:
   -h, --help     print this help

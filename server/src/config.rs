@@ -34,7 +34,8 @@ pub type Handler = Arc<dyn Fn(&Request<'_, '_>, &[u8]) -> Response + Send + Sync
 /// Server settings.
 #[derive(Clone)]
 pub struct Config {
-    /// Most connections open at once; past it the server answers 503 and closes.
+    /// Most connections open at once; at it, the oldest idle one is closed
+    /// to make room (RFC 9112 §9.5), and with none idle a newcomer gets 503.
     pub max_connections: usize,
     /// Longest time to receive a whole request head once its first byte came.
     pub head_timeout: Duration,
@@ -58,7 +59,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            max_connections: 512,
+            max_connections: 1024,
             head_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             limits: crate::parse::Config::default(),

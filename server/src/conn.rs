@@ -137,7 +137,20 @@ impl<T: Transport> Conn<'_, T> {
                 if self.eof {
                     break;
                 }
-                match self.read_more(self.ctx.config.idle_timeout) {
+                // Every answer goes out before the connection counts as
+                // idle, so giving it up (RFC 9112 §9.5) loses no response.
+                if !self.flush() {
+                    break;
+                }
+                let between = self.ctx.index > 0;
+                if between {
+                    self.io.set_idle(true);
+                }
+                let got = self.read_more(self.ctx.config.idle_timeout);
+                if between {
+                    self.io.set_idle(false);
+                }
+                match got {
                     Got::Data => {}
                     // End of stream, idle timeout (closed silently, RFC
                     // 9112 §9.5), or a broken connection.

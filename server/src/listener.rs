@@ -9,11 +9,17 @@
 //! starts more; a thread that finishes a connection while [`MAX_SPARE`]
 //! others wait ends. A short connection never pays for a new thread.
 //!
-//! Past `max_connections` open connections a new one is answered `503`
-//! with `Connection: close` and closed at once, never queued (RFC 9110
+//! At `max_connections` open connections, a newcomer first takes the
+//! place of the connection that has been idle between requests the
+//! longest: that one is closed (RFC 9112 §9.5 lets a server close an idle
+//! connection at any time, and a client must be ready to retry on a new
+//! one), as nginx does with its keep-alive connections. Only when no
+//! connection is idle is the newcomer answered `503` with
+//! `Connection: close` and closed at once, never queued (RFC 9110
 //! §15.6.4). Each connection has `TCP_NODELAY` set, since a response is
 //! written in one piece.
-use std::io::{self, Write};
+use std::collections::BTreeMap;
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -37,6 +43,18 @@ pub const MIN_SPARE: usize = 8;
 /// Most threads waiting in `accept`; past it, a thread that finishes a
 /// connection ends.
 pub const MAX_SPARE: usize = 64;
+
+/// Stack size of a connection thread. A connection keeps its buffers on
+/// the heap; on the stack are the parser's 100 field slots and the
+/// handler's frames, a few KiB. 256 KiB (every test and stress scenario
+/// runs on it) has 1,024 threads reserve 256 MiB of address space rather
+/// than 2 GiB with the default 2 MiB; resident memory counts only the
+/// pages touched either way.
+pub const STACK_SIZE: usize = 256 * 1024;
+
+/// How long a newcomer at the cap waits for the idle connection it
+/// displaced to release its slot.
+const DISPLACE_WAIT: Duration = Duration::from_millis(200);
 
 /// A bound, not yet running server.
 pub struct Server {
@@ -82,9 +100,72 @@ struct Shared {
     rejecting: Arc<AtomicUsize>,
     /// The next connection's number, in accept order.
     number: AtomicU64,
+    /// Connections idle between requests.
+    idle: Idle,
     /// Accepted streams come with `TCP_NODELAY` and the write timeout set
     /// (see [`socket::prepare_listener`]).
     prepared: bool,
+}
+
+/// Connections idle between requests, by number (oldest first), each with
+/// a handle that can close it.
+#[derive(Default)]
+struct Idle(Mutex<BTreeMap<u64, TcpStream>>);
+
+impl Idle {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<u64, TcpStream>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Closes the oldest idle connection (RFC 9112 §9.5); false when none
+    /// is idle. Its thread sees end of stream, ends the connection and
+    /// gives up its slot.
+    fn give_up_one(&self) -> bool {
+        let Some((_, stream)) = self.lock().pop_first() else {
+            return false;
+        };
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        true
+    }
+}
+
+/// A connection's socket, telling [`Idle`] when it waits between requests.
+struct Tracked<'a> {
+    stream: &'a mut TcpStream,
+    number: u64,
+    idle: &'a Idle,
+}
+
+impl Read for Tracked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.read(buf)
+    }
+}
+
+impl Write for Tracked<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+impl socket::Transport for Tracked<'_> {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.stream.set_read_timeout(timeout)
+    }
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        self.stream.shutdown(std::net::Shutdown::Write)
+    }
+    fn set_idle(&mut self, idle: bool) {
+        let mut map = self.idle.lock();
+        if !idle {
+            map.remove(&self.number);
+        } else if let Ok(handle) = self.stream.try_clone() {
+            map.insert(self.number, handle);
+        }
+    }
 }
 
 impl Server {
@@ -122,6 +203,7 @@ impl Server {
             open: Arc::new(AtomicUsize::new(0)),
             rejecting: Arc::new(AtomicUsize::new(0)),
             number: AtomicU64::new(0),
+            idle: Idle::default(),
             prepared: self.prepared,
         });
         let pool = &self.pool;
@@ -141,6 +223,7 @@ impl Server {
                 let mine = Arc::clone(&shared);
                 let started = thread::Builder::new()
                     .name("conn".into())
+                    .stack_size(STACK_SIZE)
                     .spawn(move || pool_thread(&mine));
                 if let Err(e) = started {
                     let mut count = pool.count();
@@ -214,16 +297,41 @@ fn pool_thread(shared: &Shared) {
     }
 }
 
-/// Serves one accepted connection, or answers 503 past the cap.
+/// Serves one accepted connection. At the cap, the oldest idle
+/// connection is given up to make room (RFC 9112 §9.5); with none idle,
+/// the newcomer is answered 503.
 fn serve(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
     let connection = shared.number.fetch_add(1, Ordering::SeqCst);
-    let Some(_slot) = Slot::take(&shared.open, shared.config.max_connections) else {
+    let max = shared.config.max_connections;
+    let slot = Slot::take(&shared.open, max).or_else(|| {
+        if !shared.idle.give_up_one() {
+            return None;
+        }
+        // The slot freed may go to another newcomer first: then give up
+        // another idle connection, every 5 ms, until one is ours.
+        let deadline = Instant::now() + DISPLACE_WAIT;
+        let mut tries = 0u32;
+        loop {
+            if let Some(slot) = Slot::take(&shared.open, max) {
+                return Some(slot);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tries += 1;
+            if tries.is_multiple_of(5) {
+                shared.idle.give_up_one();
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+    });
+    let Some(_slot) = slot else {
         return reject_busy(stream, peer, &shared.config, &shared.rejecting);
     };
     if !shared.prepared {
         socket::prepare(&stream, write_timeout(&shared.config));
     }
-    handle(stream, peer, connection, &shared.config);
+    handle(stream, peer, connection, shared);
 }
 
 /// On stop: one connection of our own to each thread waiting in `accept`,
@@ -281,12 +389,19 @@ fn write_timeout(config: &Config) -> Duration {
     config.idle_timeout.max(Duration::from_secs(1))
 }
 
-fn handle(mut stream: TcpStream, peer: SocketAddr, connection: u64, config: &Config) {
+fn handle(mut stream: TcpStream, peer: SocketAddr, connection: u64, shared: &Shared) {
+    let config = &*shared.config;
+    let mut tracked = Tracked {
+        stream: &mut stream,
+        number: connection,
+        idle: &shared.idle,
+    };
     // The handler's panics are caught per request in `conn`; this is the
     // last guard, so that nothing reaches the accept loop.
     let served = catch_unwind(AssertUnwindSafe(|| {
-        conn::serve(&mut stream, config, peer, connection)
+        conn::serve(&mut tracked, config, peer, connection)
     }));
+    socket::Transport::set_idle(&mut tracked, false);
     if served.is_err() && config.log {
         eprintln!("{peer} connection {connection} ended by a panic");
     }

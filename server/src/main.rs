@@ -18,8 +18,8 @@ struct Args {
     #[arg(long, default_value = "127.0.0.1:8000", value_parser = listen_addr)]
     addr: SocketAddr,
 
-    /// Most connections open at once; past it a new connection gets 503 and is closed.
-    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Most connections open at once; at it, the oldest idle keep-alive connection is closed to make room (with none idle, a new connection gets 503 and is closed).
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
 
     /// Seconds allowed to receive a whole request head once its first byte came (then 408).

@@ -20,6 +20,12 @@ pub trait Transport: Read + Write {
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()>;
     /// Closes the sending side (a TCP FIN), keeping the receiving side open.
     fn shutdown_write(&mut self) -> io::Result<()>;
+    /// Says the connection is idle between requests (`true`: every answer
+    /// written, waiting for the next request's first byte) or no longer
+    /// (`false`). An idle connection may be closed by the server at any
+    /// time (RFC 9112 §9.5); the listener gives idle ones up first when
+    /// the connection cap is reached.
+    fn set_idle(&mut self, _idle: bool) {}
 }
 
 impl Transport for TcpStream {

@@ -191,6 +191,39 @@ fn slow_head_gets_408_and_close() {
     assert_eq!(rs[0].field("connection"), Some("close"));
 }
 
+/// RFC 9110 §15.5.9: the head has one deadline from its first byte, not
+/// one per read: a head dribbled a byte every 20 ms is cut off with 408
+/// long before the dribble would end.
+#[test]
+fn dribbled_head_gets_408_by_a_deadline_for_the_whole_head() {
+    let server = start(Config {
+        head_timeout: Duration::from_millis(300),
+        ..common::config()
+    });
+    let mut s = connect(server.addr());
+    s.set_nonblocking(true).unwrap();
+    let head = b"GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ".repeat(4);
+    let mut got = Vec::new();
+    let mut sent = 0;
+    // 130 bytes at 20 ms: 2.6 s of dribbling if nobody stops it.
+    while sent < head.len() && got.is_empty() {
+        if s.write_all(&head[sent..sent + 1]).is_err() {
+            break;
+        }
+        sent += 1;
+        std::thread::sleep(Duration::from_millis(20));
+        let mut buf = [0u8; 1024];
+        if let Ok(n) = s.read(&mut buf) {
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
+    assert!(sent < head.len(), "the dribble was never cut off");
+    s.set_nonblocking(false).unwrap();
+    got.extend(read_to_end(&mut s));
+    let rs = parse_all(&got);
+    assert_eq!(rs[0].status, 408);
+}
+
 /// RFC 9112 §9.5: an idle persistent connection is closed, silently.
 #[test]
 fn idle_connection_is_closed_silently() {
@@ -216,7 +249,29 @@ fn idle_connection_without_any_request_is_closed_silently() {
     assert_eq!(read_to_end(&mut s), b"");
 }
 
-/// Past the cap a connection gets 503 and `Connection: close` at once.
+/// RFC 9112 §9.5: at the cap, an idle keep-alive connection is given up
+/// to make room, rather than the newcomer being answered 503.
+#[test]
+fn idle_connection_is_given_up_for_a_newcomer_at_the_cap() {
+    let server = start(Config {
+        max_connections: 1,
+        ..common::config()
+    });
+    let mut first = connect(server.addr());
+    first.write_all(GET).unwrap();
+    assert_eq!(read_one(&mut first).status, 200);
+    // `first` is idle between requests: the newcomer takes its place.
+    let rs = parse_all(&exchange(server.addr(), GET));
+    assert_eq!(rs[0].status, 200);
+    assert_eq!(
+        read_to_end(&mut first),
+        b"",
+        "the idle one was closed silently"
+    );
+}
+
+/// Past the cap, with no connection idle, a newcomer gets 503 and
+/// `Connection: close` at once.
 #[test]
 fn connection_over_the_cap_gets_503() {
     let server = start(Config {
@@ -226,7 +281,9 @@ fn connection_over_the_cap_gets_503() {
     let mut first = connect(server.addr());
     first.write_all(GET).unwrap();
     assert_eq!(read_one(&mut first).status, 200);
-    // `first` is still open: the second is over the cap.
+    // `first` is in the middle of a head, so not idle: the second is over the cap.
+    first.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(50));
     let mut second = connect(server.addr());
     second.write_all(GET).unwrap();
     let rs = parse_all(&read_to_end(&mut second));
@@ -234,7 +291,7 @@ fn connection_over_the_cap_gets_503() {
     assert_eq!(rs[0].status, 503);
     assert_eq!(rs[0].field("connection"), Some("close"));
     // The first connection is still served.
-    first.write_all(GET).unwrap();
+    first.write_all(b"Host: a\r\n\r\n").unwrap();
     assert_eq!(read_one(&mut first).status, 200);
     drop(first);
     // Once it is closed, a slot is free again (the close is noticed
