@@ -459,7 +459,7 @@ fn preconditions(req: &Request<'_, '_>, v: &Validators) -> Precondition {
             .and_then(|s| httpdate::parse_http_date(s).ok()),
         _ => None,
     };
-    let if_match = tag_list_matches(req, "if-match", &v.etag, true);
+    let if_match = crate::site::list_matches(req, "if-match", &v.etag, true);
     // Step 1 (§13.1.1), strong comparison.
     if if_match == Some(false) {
         return Precondition::Failed;
@@ -473,7 +473,7 @@ fn preconditions(req: &Request<'_, '_>, v: &Validators) -> Precondition {
         }
     }
     // Step 3 (§13.1.2), weak comparison; GET and HEAD only get here.
-    match tag_list_matches(req, "if-none-match", &v.etag, false) {
+    match crate::site::list_matches(req, "if-none-match", &v.etag, false) {
         Some(true) => return Precondition::NotModified,
         Some(false) => return Precondition::Proceed,
         None => {}
@@ -485,31 +485,6 @@ fn preconditions(req: &Request<'_, '_>, v: &Validators) -> Precondition {
         }
     }
     Precondition::Proceed
-}
-
-fn tag_list_matches(req: &Request<'_, '_>, name: &str, etag: &str, strong: bool) -> Option<bool> {
-    let mut present = false;
-    for h in req
-        .headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case(name))
-    {
-        present = true;
-        for member in h.value.split(|&b| b == b',') {
-            let member = member.trim_ascii();
-            if member == b"*" {
-                return Some(true);
-            }
-            let (weak, tag) = match member.strip_prefix(b"W/") {
-                Some(t) => (true, t),
-                None => (false, member),
-            };
-            if tag == etag.as_bytes() && !(strong && weak) {
-                return Some(true);
-            }
-        }
-    }
-    present.then_some(false)
 }
 
 /// An HTML listing of `dir`, whose URL path (after `/files`) is `path`.
