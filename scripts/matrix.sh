@@ -116,10 +116,8 @@ start() { # NAME LABEL PORT CMD...: start in the background, remember its PID
 
 port=$BASE_PORT
 if wanted reference; then
-  # The site the cases are written for, as `harness run` serves it in-process:
-  # with the guestbook, POST / validates a form (400) and answers 303, and
-  # GET / lists entries without validators, which the cases do not expect.
-  start reference "h1check reference" "$port" "$ROOT/target/release/server" --addr "127.0.0.1:$port" -q --no-guestbook
+  # As a user runs it: the guestbook on, its database in the throwaway folder.
+  start reference "h1check reference" "$port" "$ROOT/target/release/server" --addr "127.0.0.1:$port" -q --data "$WORK/guestbook"
 fi
 port=$((port + 1))
 

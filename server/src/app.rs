@@ -83,7 +83,8 @@ impl App {
             }
         }
         if let Some(book) = &self.guestbook {
-            if path == "/" && matches!(req.method, "GET" | "HEAD" | "POST") {
+            let signs = req.method == "POST" && Guestbook::is_entry(body);
+            if path == "/" && (matches!(req.method, "GET" | "HEAD") || signs) {
                 return book.respond(req, body);
             }
         }

@@ -20,7 +20,7 @@ use rusqlite::Connection;
 use crate::clock::Clock;
 use crate::parse::Request;
 use crate::response::{escape_html_into, Body, Response, HTML};
-use crate::site::{decode_form, is_form_media_type};
+use crate::site::{decode_form, is_form_media_type, Precondition};
 
 /// The database's file name in the data folder.
 pub const DB_FILE: &str = "guestbook.sqlite3";
@@ -164,18 +164,62 @@ impl Guestbook {
 
     /// Answers `GET`, `HEAD` or `POST /`.
     pub fn respond(&self, req: &Request<'_, '_>, body: &[u8]) -> Response {
+        let entries = match self.entries(MAX_LISTED) {
+            Ok(entries) => entries,
+            Err(e) => return unavailable(&e),
+        };
+        let page = page(&entries);
+        // RFC 9110 §8.8: the page's validators. The entity-tag hashes the
+        // page; it was last modified when the newest entry was written, or
+        // with the site itself while the book is empty.
+        let etag = crate::site::etag_of(&page);
+        let modified = entries
+            .iter()
+            .map(|e| UNIX_EPOCH + Duration::from_secs(e.at.max(0).unsigned_abs()))
+            .max()
+            .map_or(crate::site::last_modified(), |t| {
+                t.max(crate::site::last_modified())
+            });
+        // RFC 9110 §13.2.2: preconditions are evaluated before the method,
+        // for POST as well (`If-None-Match: *` is false: `/` exists).
+        let precondition = crate::site::preconditions_at(req, &etag, modified);
         if req.method == "POST" {
+            if precondition != Precondition::Proceed {
+                return Response::error(412, "A precondition in the request was false.");
+            }
             return self.post(req, body);
         }
-        match self.entries(MAX_LISTED) {
-            Ok(entries) => {
-                let mut r = Response::ok(HTML, Body::Owned(page(&entries)));
-                // The page changes with every entry.
-                r.add_field("Cache-Control", "no-cache");
+        let mut r = match precondition {
+            // RFC 9110 §14: a single byte range of the page, as the site's.
+            Precondition::Proceed => crate::static_files::apply_range(
+                req,
+                Response::ok(HTML, Body::Owned(page)),
+                &etag,
+                modified,
+            ),
+            // RFC 9110 §15.4.5: a 304 carries the validators a 200 would.
+            Precondition::NotModified => {
+                let mut r = Response::ok(HTML, Body::Static(b""));
+                r.status = 304;
+                r.content_type = None;
                 r
             }
-            Err(e) => unavailable(&e),
-        }
+            Precondition::Failed => {
+                Response::error(412, "A precondition in the request was false.")
+            }
+        };
+        r.add_field("ETag", etag);
+        r.add_field("Last-Modified", httpdate::fmt_http_date(modified));
+        // The page changes with every entry.
+        r.add_field("Cache-Control", "no-cache");
+        r
+    }
+
+    /// Whether `POST /` is meant for the guestbook: a form with a `name` or
+    /// `message` field. Any other form is the tutorial's, echoed by the site.
+    pub fn is_entry(body: &[u8]) -> bool {
+        decode_form(body)
+            .is_ok_and(|fields| fields.iter().any(|(k, _)| k == "name" || k == "message"))
     }
 
     fn post(&self, req: &Request<'_, '_>, body: &[u8]) -> Response {

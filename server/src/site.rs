@@ -217,6 +217,12 @@ pub enum Precondition {
 /// resource whose current entity-tag is `etag` and whose last modification
 /// is [`LAST_MODIFIED`], in the order of RFC 9110 §13.2.2.
 pub fn preconditions(req: &Request<'_, '_>, etag: &str) -> Precondition {
+    preconditions_at(req, etag, last_modified())
+}
+
+/// [`preconditions`] for a resource last modified at `modified` (the
+/// guestbook's page changes with its entries).
+pub fn preconditions_at(req: &Request<'_, '_>, etag: &str, modified: SystemTime) -> Precondition {
     let get_or_head = matches!(req.method, "GET" | "HEAD");
     // Step 1: If-Match, strong comparison (§13.1.1).
     let if_match = list_matches(req, "if-match", etag, true);
@@ -230,7 +236,7 @@ pub fn preconditions(req: &Request<'_, '_>, etag: &str) -> Precondition {
     // (a list of dates included) is ignored.
     if if_match.is_none() {
         if let Some(since) = single_date(req, "if-unmodified-since") {
-            if last_modified() > since {
+            if modified > since {
                 return Precondition::Failed;
             }
         }
@@ -247,7 +253,7 @@ pub fn preconditions(req: &Request<'_, '_>, etag: &str) -> Precondition {
     // (§13.1.3). An invalid date, or more than one field, is ignored.
     if get_or_head {
         if let Some(since) = single_date(req, "if-modified-since") {
-            if last_modified() <= since {
+            if modified <= since {
                 return Precondition::NotModified;
             }
         }
@@ -296,7 +302,8 @@ pub(crate) fn list_matches(
     present.then_some(false)
 }
 
-fn last_modified() -> SystemTime {
+/// When the site's own resources last changed: [`LAST_MODIFIED`].
+pub fn last_modified() -> SystemTime {
     static TIME: OnceLock<SystemTime> = OnceLock::new();
     *TIME.get_or_init(|| httpdate::parse_http_date(LAST_MODIFIED).expect("valid constant date"))
 }

@@ -188,3 +188,70 @@ fn an_entry_that_got_its_303_survives_sigkill() {
     assert!(page.contains("<b>Durable</b>"), "{page}");
     assert!(page.contains("kill me now"), "{page}");
 }
+
+fn field<'a>(response: &'a str, name: &str) -> Option<&'a str> {
+    let head = response.split("\r\n\r\n").next().unwrap_or("");
+    head.lines().find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+#[test]
+fn the_page_has_validators_that_change_with_an_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let addr = server.addr();
+    let first = get(addr, "/");
+    let etag = field(&first, "ETag").expect("an ETag").to_owned();
+    assert!(field(&first, "Last-Modified").is_some(), "{first}");
+    // RFC 9110 §13.1.2: a matching If-None-Match on GET is 304, with the
+    // validators and no content.
+    let conditional = |tag: &str| {
+        exchange(
+            addr,
+            format!(
+                "GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: {tag}\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+    };
+    let r = conditional(&etag);
+    assert!(r.starts_with("HTTP/1.1 304 Not Modified\r\n"), "{r}");
+    assert_eq!(field(&r, "ETag"), Some(etag.as_str()));
+    assert!(r.ends_with("\r\n\r\n"), "{r}");
+    // If-None-Match: * on POST is false (`/` exists): 412, nothing stored.
+    let r = exchange(
+        addr,
+        b"POST / HTTP/1.1\r\nHost: x\r\nIf-None-Match: *\r\n\
+          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 16\r\n\
+          Connection: close\r\n\r\nname=a&message=b",
+    );
+    assert!(r.starts_with("HTTP/1.1 412 "), "{r}");
+    assert!(get(addr, "/").contains("No entries yet."));
+    // A new entry changes the page, so the old tag no longer matches.
+    assert!(post(addr, "name=Ada&message=hello").starts_with("HTTP/1.1 303 "));
+    let r = conditional(&etag);
+    assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
+    assert_ne!(field(&r, "ETag"), Some(etag.as_str()));
+    // RFC 9110 §14: one byte range of the page.
+    let r = exchange(
+        addr,
+        b"GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9\r\nConnection: close\r\n\r\n",
+    );
+    assert!(r.starts_with("HTTP/1.1 206 Partial Content\r\n"), "{r}");
+    assert!(
+        field(&r, "Content-Range").is_some_and(|v| v.starts_with("bytes 0-9/")),
+        "{r}"
+    );
+}
+
+#[test]
+fn a_form_without_name_or_message_is_the_tutorials_and_is_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let r = post(server.addr(), "x=123");
+    assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
+    assert!(r.contains("Form received"), "{r}");
+    assert!(get(server.addr(), "/").contains("No entries yet."));
+}
