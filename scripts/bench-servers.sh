@@ -96,11 +96,11 @@ start() { # NAME PORT CMD...: start in the background with stderr to a file
 
 port=$BASE_PORT
 if wanted ours; then
-  start ours "$port" "$ROOT/target/release/server" --addr "127.0.0.1:$port"
+  start ours "$port" "$ROOT/target/release/server" --addr "127.0.0.1:$port" --data "$WORK/guestbook-ours"
 fi
 port=$((port + 1))
 if wanted ours-quiet; then
-  start ours-quiet "$port" "$ROOT/target/release/server" --addr "127.0.0.1:$port" --quiet
+  start ours-quiet "$port" "$ROOT/target/release/server" --addr "127.0.0.1:$port" --quiet --data "$WORK/guestbook-quiet"
 fi
 port=$((port + 1))
 if wanted hyper; then

@@ -107,7 +107,7 @@ stress() {
 
 port=$BASE_PORT
 if wanted reference; then
-  stress reference "h1check reference" "$port" "$ROOT/target/release/server" --addr "127.0.0.1:$port" -q
+  stress reference "h1check reference" "$port" "$ROOT/target/release/server" --addr "127.0.0.1:$port" -q --data "$WORK/guestbook"
 fi
 port=$((port + 1))
 
