@@ -130,12 +130,7 @@ pub fn meta_variables(
 ) -> Vec<(String, Vec<u8>)> {
     let mut env: Vec<(String, Vec<u8>)> = Vec::new();
     let mut set = |k: &str, v: &[u8]| env.push((k.to_owned(), v.to_vec()));
-    let header = |name: &str| {
-        req.headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value)
-    };
+    let header = |name: &str| crate::request::values(req.headers, name).next();
     let framed = header("content-length").is_some() || header("transfer-encoding").is_some();
     // §4.1.2: the length of the content as the script will read it.
     if framed || !body.is_empty() {

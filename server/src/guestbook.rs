@@ -223,11 +223,9 @@ impl Guestbook {
     }
 
     fn post(&self, req: &Request<'_, '_>, body: &[u8]) -> Response {
-        let form_type = req
-            .headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case("content-type"))
-            .is_some_and(|h| is_form_media_type(h.value));
+        let form_type = crate::request::values(req.headers, "content-type")
+            .next()
+            .is_some_and(is_form_media_type);
         if !form_type {
             // RFC 9110 §15.5.16
             return Response::error(

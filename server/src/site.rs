@@ -275,12 +275,7 @@ fn single_date(req: &Request<'_, '_>, name: &str) -> Option<SystemTime> {
 
 /// Whether any member of the entity-tag lists in the fields called `name`
 /// matches `etag` (RFC 9110 §8.8.3.2). `None` when the field is absent.
-pub(crate) fn list_matches(
-    req: &Request<'_, '_>,
-    name: &str,
-    etag: &str,
-    strong: bool,
-) -> Option<bool> {
+fn list_matches(req: &Request<'_, '_>, name: &str, etag: &str, strong: bool) -> Option<bool> {
     let mut present = false;
     for value in values(req.headers, name) {
         present = true;

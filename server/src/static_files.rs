@@ -17,7 +17,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::app::{not_allowed, options, FILES_PREFIX};
 use crate::parse::Request;
+use crate::request::values;
 use crate::response::{escape_html_into, Body, Response, HTML};
+use crate::site::{preconditions_at, Precondition};
 
 /// `Allow` for everything under `/files/`.
 pub const ALLOW_FILES: &str = "GET, HEAD, OPTIONS";
@@ -245,7 +247,9 @@ fn serve_file(req: &Request<'_, '_>, file: &Path, meta: &fs::Metadata) -> Respon
         r.add_field("Last-Modified", last_modified.clone());
         r
     };
-    match preconditions(req, &v) {
+    // RFC 9110 §13.2.2, in the order the site uses, against the file's own
+    // entity-tag and modification time.
+    match preconditions_at(req, &v.etag, v.modified) {
         Precondition::Proceed => {}
         Precondition::NotModified => {
             // RFC 9110 §15.4.5: the validators a 200 would carry, no content.
@@ -318,12 +322,9 @@ pub enum RangeAsk {
 }
 
 fn single_range(req: &Request<'_, '_>, len: u64) -> RangeAsk {
-    let mut fields = req
-        .headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case("range"));
+    let mut fields = values(req.headers, "range");
     match (fields.next(), fields.next()) {
-        (Some(h), None) => parse_range(h.value, len),
+        (Some(value), None) => parse_range(value, len),
         _ => RangeAsk::None,
     }
 }
@@ -377,14 +378,10 @@ pub fn parse_range(value: &[u8], len: u64) -> RangeAsk {
 /// a strong entity-tag equal to the current one, or an HTTP-date equal to
 /// `Last-Modified` (a weak tag never matches).
 fn if_range_holds(req: &Request<'_, '_>, etag: &str, modified: SystemTime) -> bool {
-    let Some(h) = req
-        .headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case("if-range"))
-    else {
+    let Some(value) = values(req.headers, "if-range").next() else {
         return true;
     };
-    let value = h.value.trim_ascii();
+    let value = value.trim_ascii();
     if value.starts_with(b"\"") {
         return value == etag.as_bytes();
     }
@@ -433,58 +430,6 @@ pub fn apply_range(
             r
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Precondition {
-    Proceed,
-    NotModified,
-    Failed,
-}
-
-/// RFC 9110 §13.2.2, the same order as the site's resources, against the
-/// file's own entity-tag and modification time.
-fn preconditions(req: &Request<'_, '_>, v: &Validators) -> Precondition {
-    let field = |name: &str| {
-        let mut it = req
-            .headers
-            .iter()
-            .filter(move |h| h.name.eq_ignore_ascii_case(name));
-        let first = it.next();
-        (first, first.is_some() && it.next().is_some())
-    };
-    let date = |name: &str| match field(name) {
-        (Some(h), false) => std::str::from_utf8(h.value)
-            .ok()
-            .and_then(|s| httpdate::parse_http_date(s).ok()),
-        _ => None,
-    };
-    let if_match = crate::site::list_matches(req, "if-match", &v.etag, true);
-    // Step 1 (§13.1.1), strong comparison.
-    if if_match == Some(false) {
-        return Precondition::Failed;
-    }
-    // Step 2 (§13.1.4).
-    if if_match.is_none() {
-        if let Some(since) = date("if-unmodified-since") {
-            if v.modified > since {
-                return Precondition::Failed;
-            }
-        }
-    }
-    // Step 3 (§13.1.2), weak comparison; GET and HEAD only get here.
-    match crate::site::list_matches(req, "if-none-match", &v.etag, false) {
-        Some(true) => return Precondition::NotModified,
-        Some(false) => return Precondition::Proceed,
-        None => {}
-    }
-    // Step 4 (§13.1.3).
-    if let Some(since) = date("if-modified-since") {
-        if v.modified <= since {
-            return Precondition::NotModified;
-        }
-    }
-    Precondition::Proceed
 }
 
 /// An HTML listing of `dir`, whose URL path (after `/files`) is `path`.

@@ -45,11 +45,8 @@ pub fn respond(req: &Request<'_, '_>, clock: &dyn Clock) -> Response {
 /// not subject to content negotiation for that request header field or
 /// honor the header field by sending a 406").
 pub fn negotiate(req: &Request<'_, '_>) -> Format {
-    let ranges: Vec<MediaRange<'_>> = req
-        .headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case("accept"))
-        .flat_map(|h| h.value.split(|&b| b == b','))
+    let ranges: Vec<MediaRange<'_>> = crate::request::values(req.headers, "accept")
+        .flat_map(|value| value.split(|&b| b == b','))
         .filter_map(parse_range)
         .collect();
     if ranges.is_empty() {
