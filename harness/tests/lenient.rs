@@ -11,7 +11,7 @@
 //! rely on").
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
@@ -20,17 +20,8 @@ use harness::client::Options;
 use harness::run::run_all;
 use harness::verdict::Outcome;
 
-/// Starts the naive server on 127.0.0.1:0; it lives as long as the test.
-fn start_naive_server() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || serve(stream));
-        }
-    });
-    addr
-}
+mod common;
+use common::start_server;
 
 fn serve(mut stream: TcpStream) {
     stream
@@ -121,7 +112,7 @@ fn naive_server_fails_the_cases_it_gets_wrong_and_only_those() {
                 .clone()
         })
         .collect();
-    let addr = start_naive_server();
+    let addr = start_server(serve);
     let options = Options {
         timeout: Duration::from_millis(1000),
     };

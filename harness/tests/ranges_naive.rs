@@ -3,7 +3,7 @@
 //! `Content-Range`, whatever the method (HEAD included, content and all),
 //! the unit, `If-Range` or `If-None-Match` say. Every case of the category must catch it.
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
@@ -12,16 +12,8 @@ use harness::client::Options;
 use harness::run::run_all;
 use harness::verdict::Outcome;
 
-fn start() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || serve(stream));
-        }
-    });
-    addr
-}
+mod common;
+use common::start_server;
 
 fn serve(mut stream: TcpStream) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
@@ -74,7 +66,7 @@ fn a_server_that_answers_every_range_with_206_fails_the_range_cases() {
         .collect();
     assert_eq!(chosen.len(), 8, "the ranges category");
     let results = run_all(
-        start(),
+        start_server(serve),
         &chosen,
         &Options {
             timeout: Duration::from_millis(1000),

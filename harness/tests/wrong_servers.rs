@@ -23,6 +23,7 @@ use harness::case::{describe, load_all, Case, Level};
 use harness::client::{request_methods, run_case, Observation, Options};
 use harness::verdict::{judge, Outcome};
 
+mod common;
 mod wrong;
 use wrong::{start_flawed, Dumb, Flaw};
 

@@ -4,23 +4,13 @@
 //! for the one [`Flaw`] it is started with. The harness must judge each of
 //! them FAIL on the cases that check what it breaks.
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
+
+use crate::common::start_server;
 
 /// How long a server waits for bytes before it gives up on a connection.
 const IDLE: Duration = Duration::from_secs(5);
-
-/// Starts `serve` on 127.0.0.1:0, one thread per connection.
-pub fn start(serve: fn(TcpStream)) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || serve(stream));
-        }
-    });
-    addr
-}
 
 /// Servers that do one thing whatever they receive.
 #[derive(Debug, Clone, Copy)]
@@ -38,7 +28,7 @@ pub enum Dumb {
 impl Dumb {
     /// Starts the server.
     pub fn start(self) -> SocketAddr {
-        start(match self {
+        start_server(match self {
             Dumb::BadRequestAndClose => bad_request_and_close,
             Dumb::CloseOnAccept => drop,
             Dumb::NeverAnswer => never_answer,
@@ -116,7 +106,7 @@ macro_rules! flawed {
         /// Starts a [`serve_flawed`] server with `flaw`.
         pub fn start_flawed(flaw: Flaw) -> SocketAddr {
             $(fn $name(stream: TcpStream) { serve_flawed(stream, Flaw::$flaw) })*
-            start(match flaw { $(Flaw::$flaw => $name),* })
+            start_server(match flaw { $(Flaw::$flaw => $name),* })
         }
     };
 }
