@@ -13,7 +13,7 @@
 //! a 503 page, and the next request tries again.
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::Connection;
 
@@ -37,7 +37,23 @@ pub struct Guestbook {
     clock: Arc<dyn Clock>,
     busy_timeout: Duration,
     db: Mutex<Option<Connection>>,
+    /// The last page rendered, with the database files' state it was
+    /// rendered from: `GET /` is served from it until an entry is added,
+    /// by this server or by any other process (a commit changes the files).
+    page: Mutex<Option<(FilesState, Page)>>,
 }
+
+/// The guestbook's page and its validators (RFC 9110 §8.8).
+#[derive(Clone)]
+struct Page {
+    html: Vec<u8>,
+    etag: String,
+    modified: SystemTime,
+}
+
+/// Length and modification time of the database and of its write-ahead
+/// log: every commit changes them.
+type FilesState = [(u64, SystemTime); 2];
 
 /// One signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +75,7 @@ impl Guestbook {
             clock,
             busy_timeout: Duration::from_secs(2),
             db: Mutex::new(None),
+            page: Mutex::new(None),
         }
     }
 
@@ -134,6 +151,11 @@ impl Guestbook {
             // Start afresh next time (the file may have been replaced or fixed).
             *db = None;
         }
+        // The files changed with the commit; render the page again anyway.
+        // (The database lock is let go first: `page` takes the two locks
+        // the other way round.)
+        drop(db);
+        *self.page.lock().unwrap_or_else(|e| e.into_inner()) = None;
         result
     }
 
@@ -164,22 +186,14 @@ impl Guestbook {
 
     /// Answers `GET`, `HEAD` or `POST /`.
     pub fn respond(&self, req: &Request<'_, '_>, body: &[u8]) -> Response {
-        let entries = match self.entries(MAX_LISTED) {
-            Ok(entries) => entries,
+        let Page {
+            html: page,
+            etag,
+            modified,
+        } = match self.page() {
+            Ok(page) => page,
             Err(e) => return unavailable(&e),
         };
-        let page = page(&entries);
-        // RFC 9110 §8.8: the page's validators. The entity-tag hashes the
-        // page; it was last modified when the newest entry was written, or
-        // with the site itself while the book is empty.
-        let etag = crate::site::etag_of(&page);
-        let modified = entries
-            .iter()
-            .map(|e| UNIX_EPOCH + Duration::from_secs(e.at.max(0).unsigned_abs()))
-            .max()
-            .map_or(crate::site::last_modified(), |t| {
-                t.max(crate::site::last_modified())
-            });
         // RFC 9110 §13.2.2: preconditions are evaluated before the method,
         // for POST as well (`If-None-Match: *` is false: `/` exists).
         let precondition = crate::site::preconditions_at(req, &etag, modified);
@@ -213,6 +227,53 @@ impl Guestbook {
         // The page changes with every entry.
         r.add_field("Cache-Control", "no-cache");
         r
+    }
+
+    /// The current page: the cached one while the database files are as
+    /// they were when it was rendered, else rendered afresh.
+    fn page(&self) -> Result<Page, String> {
+        // The files' state is read before the entries, so that an entry
+        // committed meanwhile makes the next request render again.
+        let state = self.files_state();
+        let mut cache = self.page.lock().unwrap_or_else(|e| e.into_inner());
+        if let (Some(now), Some((then, page))) = (state, cache.as_ref()) {
+            if now == *then {
+                return Ok(page.clone());
+            }
+        }
+        let entries = self.entries(MAX_LISTED)?;
+        let html = page(&entries);
+        // RFC 9110 §8.8: the page's validators. The entity-tag hashes the
+        // page; it was last modified when the newest entry was written, or
+        // with the site itself while the book is empty.
+        let etag = crate::site::etag_of(&html);
+        let modified = entries
+            .iter()
+            .map(|e| UNIX_EPOCH + Duration::from_secs(e.at.max(0).unsigned_abs()))
+            .max()
+            .map_or(crate::site::last_modified(), |t| {
+                t.max(crate::site::last_modified())
+            });
+        let page = Page {
+            html,
+            etag,
+            modified,
+        };
+        *cache = state.map(|s| (s, page.clone()));
+        Ok(page)
+    }
+
+    fn files_state(&self) -> Option<FilesState> {
+        let stat = |path: &Path| {
+            let meta = std::fs::metadata(path).ok()?;
+            Some((meta.len(), meta.modified().ok()?))
+        };
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        Some([
+            stat(&self.path)?,
+            stat(Path::new(&wal)).unwrap_or((0, UNIX_EPOCH)),
+        ])
     }
 
     /// Whether `POST /` is meant for the guestbook: a form with a `name` or

@@ -255,3 +255,22 @@ fn a_form_without_name_or_message_is_the_tutorials_and_is_echoed() {
     assert!(r.contains("Form received"), "{r}");
     assert!(get(server.addr(), "/").contains("No entries yet."));
 }
+
+#[test]
+fn an_entry_written_by_another_process_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    // The page is rendered (and kept) before the other writer comes.
+    assert!(post(server.addr(), "name=Ada&message=here+first").starts_with("HTTP/1.1 303 "));
+    let before = get(server.addr(), "/");
+    assert!(before.contains("here first") && get(server.addr(), "/") == before);
+    let other = rusqlite::Connection::open(dir.path().join("guestbook.sqlite3")).unwrap();
+    other
+        .execute(
+            "INSERT INTO entries (name, message, at) VALUES ('Grace', 'from elsewhere', 0)",
+            (),
+        )
+        .unwrap();
+    let page = get(server.addr(), "/");
+    assert!(page.contains("from elsewhere"), "{page}");
+}
