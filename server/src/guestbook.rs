@@ -13,7 +13,7 @@
 //! a 503 page, and the next request tries again.
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::Connection;
 
@@ -36,11 +36,27 @@ pub struct Guestbook {
     path: PathBuf,
     clock: Arc<dyn Clock>,
     busy_timeout: Duration,
+    recheck: Duration,
     db: Mutex<Option<Connection>>,
     /// The last page rendered, with the database files' state it was
     /// rendered from: `GET /` is served from it until an entry is added,
-    /// by this server or by any other process (a commit changes the files).
-    page: Mutex<Option<(FilesState, Page)>>,
+    /// by this server (which drops it at once) or by any other process (a
+    /// commit changes the files, looked at every `recheck`).
+    page: Mutex<Option<Cached>>,
+}
+
+/// How long the page is served without looking at the database files
+/// again. An entry added through this server shows at once; one added by
+/// another process shows within this time. Looking at the files on every
+/// request (two `stat` calls) cost a tenth of the server's time under load.
+pub const RECHECK: Duration = Duration::from_millis(10);
+
+/// The page kept, what it was rendered from, and when the files were last
+/// looked at.
+struct Cached {
+    state: FilesState,
+    checked: Instant,
+    page: Page,
 }
 
 /// The guestbook's page and its validators (RFC 9110 §8.8).
@@ -74,6 +90,7 @@ impl Guestbook {
             path: dir.join(DB_FILE),
             clock,
             busy_timeout: Duration::from_secs(2),
+            recheck: RECHECK,
             db: Mutex::new(None),
             page: Mutex::new(None),
         }
@@ -83,6 +100,13 @@ impl Guestbook {
     /// request gets 503 (default 2 s).
     pub fn with_busy_timeout(mut self, t: Duration) -> Guestbook {
         self.busy_timeout = t;
+        self
+    }
+
+    /// How long the page is served before the database files are looked
+    /// at again (default [`RECHECK`]).
+    pub fn with_recheck(mut self, t: Duration) -> Guestbook {
+        self.recheck = t;
         self
     }
 
@@ -151,11 +175,13 @@ impl Guestbook {
             // Start afresh next time (the file may have been replaced or fixed).
             *db = None;
         }
-        // The files changed with the commit; render the page again anyway.
-        // (The database lock is let go first: `page` takes the two locks
-        // the other way round.)
+        // The files changed with the commit, but they are looked at only
+        // every `recheck`: drop the page, so that the next `GET /` (the one
+        // the 303 sends the browser to) lists the entry at once. (The
+        // database lock is let go first: `page` takes the two locks the
+        // other way round.)
         drop(db);
-        *self.page.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.cache() = None;
         result
     }
 
@@ -232,13 +258,20 @@ impl Guestbook {
     /// The current page: the cached one while the database files are as
     /// they were when it was rendered, else rendered afresh.
     fn page(&self) -> Result<Page, String> {
+        let mut cache = self.cache();
+        if let Some(cached) = cache.as_mut() {
+            if cached.checked.elapsed() < self.recheck {
+                return Ok(cached.page.clone());
+            }
+        }
         // The files' state is read before the entries, so that an entry
-        // committed meanwhile makes the next request render again.
+        // committed meanwhile makes the next look render again.
+        let checked = Instant::now();
         let state = self.files_state();
-        let mut cache = self.page.lock().unwrap_or_else(|e| e.into_inner());
-        if let (Some(now), Some((then, page))) = (state, cache.as_ref()) {
-            if now == *then {
-                return Ok(page.clone());
+        if let (Some(now), Some(cached)) = (state, cache.as_mut()) {
+            if now == cached.state {
+                cached.checked = checked;
+                return Ok(cached.page.clone());
             }
         }
         let entries = self.entries(MAX_LISTED)?;
@@ -259,8 +292,17 @@ impl Guestbook {
             etag,
             modified,
         };
-        *cache = state.map(|s| (s, page.clone()));
+        *cache = state.map(|state| Cached {
+            state,
+            checked,
+            page: page.clone(),
+        });
         Ok(page)
+    }
+
+    fn cache(&self) -> MutexGuard<'_, Option<Cached>> {
+        // The page is whole or absent: a panic cannot leave half of one.
+        self.page.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn files_state(&self) -> Option<FilesState> {

@@ -26,6 +26,12 @@ pub trait Transport: Read + Write {
     /// time (RFC 9112 §9.5); the listener gives idle ones up first when
     /// the connection cap is reached.
     fn set_idle(&mut self, _idle: bool) {}
+    /// Reads what has already arrived without waiting: `WouldBlock` when
+    /// nothing has. The default never has anything, so a caller falls
+    /// back to [`Read::read`].
+    fn try_read(&mut self, _buf: &mut [u8]) -> io::Result<usize> {
+        Err(io::ErrorKind::WouldBlock.into())
+    }
 }
 
 impl Transport for TcpStream {
@@ -35,6 +41,40 @@ impl Transport for TcpStream {
     fn shutdown_write(&mut self) -> io::Result<()> {
         self.shutdown(std::net::Shutdown::Write)
     }
+    fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        recv_now(self, buf)
+    }
+}
+
+/// One `recv` with `MSG_DONTWAIT`: what has arrived, `WouldBlock` if
+/// nothing has, without switching the socket to non-blocking mode and back
+/// (two more system calls).
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn recv_now(stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `buf` is a live, writable slice of `buf.len()` bytes for the
+    // whole call, and `recv` writes at most that many into it; the
+    // descriptor belongs to `stream`, which is borrowed for the call, so
+    // it stays open.
+    let n = unsafe {
+        libc::recv(
+            stream.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_DONTWAIT,
+        )
+    };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+#[cfg(not(unix))]
+fn recv_now(_stream: &TcpStream, _buf: &mut [u8]) -> io::Result<usize> {
+    Err(io::ErrorKind::WouldBlock.into())
 }
 
 /// An in-memory transport: reads give `input` and then end of stream;
@@ -75,6 +115,10 @@ impl Write for Memory<'_> {
 impl Transport for Memory<'_> {
     fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
         Ok(())
+    }
+    /// Everything is here from the start: a read never waits.
+    fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read(buf)
     }
     fn shutdown_write(&mut self) -> io::Result<()> {
         Ok(())
@@ -128,6 +172,60 @@ pub fn close_lingering<T: Transport + ?Sized>(io: &mut T, scratch: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::thread;
+
+    /// `try_read` gives what has arrived, says `WouldBlock` (at once, not
+    /// after the read timeout) when nothing has, and sees end of stream.
+    #[test]
+    fn try_read_takes_what_has_arrived_and_never_waits() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        server
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut buf = [0u8; 16];
+        let start = Instant::now();
+        let err = Transport::try_read(&mut server, &mut buf).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        assert!(start.elapsed() < Duration::from_secs(2));
+        client.write_all(b"hello").unwrap();
+        // The bytes are on their way: the blocking read waits for them,
+        // then try_read takes the rest at once.
+        client.write_all(b" world").unwrap();
+        let mut got = Vec::new();
+        while got.len() < 11 {
+            let n = match Transport::try_read(&mut server, &mut buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => server.read(&mut buf).unwrap(),
+                Err(e) => panic!("{e}"),
+            };
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, b"hello world");
+        // The socket is still blocking: a read waits (and times out).
+        server
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        let err = server.read(&mut buf).unwrap_err();
+        assert!(matches!(
+            err.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        ));
+        drop(client);
+        let mut eof = false;
+        for _ in 0..200 {
+            match Transport::try_read(&mut server, &mut buf) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => panic!("{n} unexpected bytes"),
+                Err(_) => thread::sleep(Duration::from_millis(5)),
+            }
+        }
+        assert!(eof, "end of stream seen without waiting");
+    }
 
     /// What `prepare_listener` counts on: a stream accepted from the
     /// listener has its options (on Linux; elsewhere it declines).

@@ -12,12 +12,20 @@ use server::clock::{Clock, FixedClock};
 use server::guestbook::Guestbook;
 
 fn start(dir: &Path) -> server::Handle {
+    start_with(dir, server::guestbook::RECHECK)
+}
+
+/// A server whose guestbook looks at its files every `recheck`.
+fn start_with(dir: &Path, recheck: Duration) -> server::Handle {
     let clock: Arc<dyn Clock> = Arc::new(FixedClock(
         std::time::UNIX_EPOCH + Duration::from_secs(1_767_225_600),
     ));
     let mut app = App::new(Arc::clone(&clock));
-    app.guestbook =
-        Some(Guestbook::new(dir, Arc::clone(&clock)).with_busy_timeout(Duration::from_millis(100)));
+    app.guestbook = Some(
+        Guestbook::new(dir, Arc::clone(&clock))
+            .with_busy_timeout(Duration::from_millis(100))
+            .with_recheck(recheck),
+    );
     let config = server::Config {
         handler: app.into_handler(),
         clock,
@@ -271,6 +279,21 @@ fn an_entry_written_by_another_process_is_listed() {
             (),
         )
         .unwrap();
+    // Within `RECHECK` the kept page may still be served; after it, the
+    // files are looked at and the new entry is listed.
+    std::thread::sleep(server::guestbook::RECHECK * 3);
     let page = get(server.addr(), "/");
     assert!(page.contains("from elsewhere"), "{page}");
+}
+
+#[test]
+fn an_entry_posted_here_is_listed_at_once_on_a_kept_page() {
+    let dir = tempfile::tempdir().unwrap();
+    // The files are not looked at again within the test: only the POST
+    // itself can make the next page list the entry.
+    let server = start_with(dir.path(), Duration::from_secs(3600));
+    assert!(get(server.addr(), "/").contains("No entries yet."));
+    assert!(post(server.addr(), "name=Ada&message=right+away").starts_with("HTTP/1.1 303 "));
+    let page = get(server.addr(), "/");
+    assert!(page.contains("right away"), "{page}");
 }
