@@ -11,7 +11,9 @@
 //!
 //! each only when it applies, then the empty line and (unless the answer is
 //! to a HEAD request) the body.
+use std::cell::Cell;
 use std::io::{self, Write};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::clock::Clock;
 use crate::status::reason_phrase;
@@ -152,7 +154,9 @@ impl Response {
         w.write_all(b" ")?;
         w.write_all(reason_phrase(self.status).as_bytes())?;
         // RFC 9110 §6.6.1: an origin server with a clock MUST send Date.
-        write!(w, "\r\nDate: {}\r\n", httpdate::HttpDate::from(clock.now()))?;
+        w.write_all(b"\r\nDate: ")?;
+        w.write_all(&http_date(clock.now()))?;
+        w.write_all(b"\r\n")?;
         let bodiless = self.is_bodiless();
         if let (Some(ct), false) = (self.content_type, bodiless) {
             field(w, "Content-Type", ct.as_bytes())?;
@@ -234,3 +238,49 @@ pub fn escape_html_into(out: &mut Vec<u8>, text: &[u8]) {
 
 /// The interim `100 Continue` response (RFC 9110 §15.2.1), exact bytes.
 pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+/// `Date`'s value for `now` (RFC 9110 §5.6.7, IMF-fixdate, whole seconds),
+/// formatted once per second per thread: every response carries it, and
+/// formatting it each time was a tenth of writing a response.
+fn http_date(now: SystemTime) -> [u8; 29] {
+    thread_local! {
+        static LAST: Cell<Option<(u64, [u8; 29])>> = const { Cell::new(None) };
+    }
+    let secs = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(u64::MAX, |d| d.as_secs());
+    LAST.with(|last| {
+        if let Some((at, text)) = last.get() {
+            if at == secs {
+                return text;
+            }
+        }
+        let mut text = [0u8; 29];
+        let formatted = httpdate::HttpDate::from(now).to_string();
+        text.copy_from_slice(&formatted.as_bytes()[..29]);
+        last.set(Some((secs, text)));
+        text
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// The kept text is the one for the second asked, never the second
+    /// before: a thread that wrote a response a second ago writes the new
+    /// second now.
+    #[test]
+    fn date_is_formatted_for_the_second_asked() {
+        let base = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(&http_date(base), b"Sun, 06 Nov 1994 08:49:37 GMT");
+        let later = base + Duration::from_millis(999);
+        assert_eq!(&http_date(later), b"Sun, 06 Nov 1994 08:49:37 GMT");
+        let next = base + Duration::from_secs(1);
+        assert_eq!(&http_date(next), b"Sun, 06 Nov 1994 08:49:38 GMT");
+        let year_later = base + Duration::from_secs(365 * 86_400);
+        assert_eq!(&http_date(year_later), b"Mon, 06 Nov 1995 08:49:37 GMT");
+        assert_eq!(&http_date(base), b"Sun, 06 Nov 1994 08:49:37 GMT");
+    }
+}
