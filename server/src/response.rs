@@ -13,6 +13,7 @@
 //! to a HEAD request) the body.
 use std::cell::Cell;
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::clock::Clock;
@@ -30,6 +31,8 @@ pub enum Body {
     Static(&'static [u8]),
     /// Bytes made for this response (form echo, error pages).
     Owned(Vec<u8>),
+    /// Bytes made once and kept for many responses (the guestbook's page).
+    Shared(Arc<[u8]>),
 }
 
 impl Body {
@@ -38,6 +41,7 @@ impl Body {
         match self {
             Body::Static(b) => b,
             Body::Owned(b) => b,
+            Body::Shared(b) => b,
         }
     }
 }

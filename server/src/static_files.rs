@@ -422,7 +422,7 @@ pub fn apply_range(
             let part = &full.body.as_bytes()[first as usize..=last as usize];
             let body = match full.body {
                 Body::Static(b) => Body::Static(&b[first as usize..=last as usize]),
-                Body::Owned(_) => Body::Owned(part.to_vec()),
+                Body::Owned(_) | Body::Shared(_) => Body::Owned(part.to_vec()),
             };
             let mut r = Response { body, ..full }.with_status(206);
             // RFC 9110 §15.3.7: a single-part 206 MUST carry Content-Range.
