@@ -112,6 +112,26 @@ fn connection_close_answers_once(#[case] input: &[u8], #[case] connection: Optio
     assert_eq!(rs[0].field("connection"), connection);
 }
 
+/// RFC 9112 §9.6: a client that sent "close" sends no further requests, so
+/// when nothing more has come the server closes at once instead of
+/// lingering: bytes sent after that meet a reset within moments (while
+/// lingering, for 500 ms, they would be read and dropped). With a request
+/// pipelined after the "close" (the cases above), it closes in stages.
+#[rstest]
+#[case::close(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".as_slice())]
+#[case::http10(b"GET / HTTP/1.0\r\n\r\n".as_slice())]
+fn after_the_last_request_the_server_closes_at_once(#[case] input: &[u8]) {
+    let server = start(common::config());
+    let mut s = connect(server.addr());
+    s.write_all(input).unwrap();
+    assert_eq!(parse_all(&read_to_end(&mut s)).len(), 1);
+    let reset = (0..20).any(|_| {
+        std::thread::sleep(Duration::from_millis(10));
+        s.write_all(b"x").is_err()
+    });
+    assert!(reset, "the server was still reading what came after");
+}
+
 /// RFC 9112 appendix C.2.2: an HTTP/1.0 keep-alive is honoured and said.
 #[test]
 fn http10_keep_alive_is_honoured() {
