@@ -20,6 +20,12 @@
 # to a file); `ours-quiet` runs with --quiet. Everything is bounded: each
 # server gets 10 s to start, each wrk run its seconds plus 10, and only the
 # processes started here are stopped, by PID.
+#
+# Two more columns say what limits a run: the server's CPU time per
+# request (user + system, from /proc, with nginx's workers), and how busy
+# wrk's own thread was. A run where wrk is near 100% measured wrk as much
+# as the server: on a machine this small, wrk and the server share the
+# cores, and a server cannot be faster than its load generator.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -35,7 +41,7 @@ while [ $# -gt 0 ]; do
     --seconds) SECONDS_PER_RUN="$2"; shift ;;
     --only) ONLY="$2"; shift ;;
     --base-port) BASE_PORT="$2"; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "bench-servers.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -51,9 +57,9 @@ fi
 wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 log() { echo "bench: $*" >&2; }
 
-if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
-  log "installing wrk and nginx"
-  DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq wrk nginx >/dev/null
+if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null || [ ! -x /usr/bin/time ]; then
+  log "installing wrk, nginx and time"
+  DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq wrk nginx time >/dev/null
 fi
 
 WORK="$(mktemp -d /tmp/h1check-bench.XXXXXX)"
@@ -176,6 +182,15 @@ EOF
 }
 
 # --- wrk runs, interleaved ---------------------------------------------------
+HZ="$(getconf CLK_TCK)"
+cpu_ticks() { # PID: user + system CPU ticks of the process and its children (nginx's workers)
+  local total=0 t
+  for p in "$1" $(pgrep -P "$1" || true); do
+    t="$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)"
+    total=$((total + ${t:-0}))
+  done
+  echo "$total"
+}
 LOADS=("keep-alive c=1|1|" "keep-alive c=32|32|" "close c=32|32|Connection: close")
 RESULTS="$WORK/results.tsv"
 : > "$RESULTS"
@@ -184,14 +199,20 @@ for round in $(seq "$ROUNDS"); do
   for load in "${LOADS[@]}"; do
     IFS='|' read -r lname conns header <<<"$load"
     for s in "${SERVERS[@]}"; do
-      IFS='|' read -r name sport _ <<<"$s"
+      IFS='|' read -r name sport spid <<<"$s"
       args=(-t1 -c"$conns" -d"${SECONDS_PER_RUN}s" --latency)
       if [ -n "$header" ]; then args+=(-H "$header"); fi
-      out="$(timeout $((SECONDS_PER_RUN + 10)) wrk "${args[@]}" "http://127.0.0.1:$sport/" 2>&1 || true)"
+      before="$(cpu_ticks "$spid")"
+      out="$(timeout $((SECONDS_PER_RUN + 10)) /usr/bin/time -f 'wrk-cpu %P' wrk "${args[@]}" "http://127.0.0.1:$sport/" 2>&1 || true)"
+      after="$(cpu_ticks "$spid")"
       rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
       p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+      total="$(awk '/requests in/ {print $1}' <<<"$out")"
+      wrkcpu="$(awk '$1 == "wrk-cpu" {sub("%", "", $2); print $2}' <<<"$out")"
+      # The server's CPU time per request, in microseconds (ticks of 10 ms).
+      us="$(awk -v t="$((after - before))" -v n="${total:-0}" -v hz="$HZ" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "-" }')"
       errors="$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')"
-      printf '%s\t%s\t%s\t%s\t%s\n' "$lname" "$name" "${rps:-0}" "${p99:--}" "$errors" >> "$RESULTS"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$lname" "$name" "${rps:-0}" "${p99:--}" "$errors" "$us" "${wrkcpu:--}" >> "$RESULTS"
     done
   done
 done
@@ -222,15 +243,22 @@ def ms(p):
         if p.endswith(unit): return float(p[: -len(unit)]) * f
     return None
 loads, servers, runs, lat, errs = [], [], {}, {}, {}
-for load, name, rps, p99, err in (r + [""] * (5 - len(r)) for r in rows):
+cpu, wrkcpu = {}, {}
+for load, name, rps, p99, err, us, wc in (r + [""] * (7 - len(r)) for r in rows):
     if load not in loads: loads.append(load)
     if name not in servers: servers.append(name)
     runs.setdefault((load, name), []).append(float(rps))
     v = ms(p99)
     if v is not None: lat.setdefault((load, name), []).append(v)
     if err.strip(): errs[(load, name)] = err.strip()
-print(f"| load | server | req/s | p99 ms | ratio to hyper | of 32 served | peak RSS MiB |")
-print(f"|---|---|---:|---:|---:|---:|---:|")
+    try: cpu.setdefault((load, name), []).append(float(us))
+    except ValueError: pass
+    try: wrkcpu.setdefault((load, name), []).append(float(wc))
+    except ValueError: pass
+def med(d, key, fmt):
+    return fmt.format(statistics.median(d[key])) if d.get(key) else "-"
+print(f"| load | server | req/s | p99 ms | ratio to hyper | server CPU µs/req | wrk CPU % | of 32 served | peak RSS MiB |")
+print(f"|---|---|---:|---:|---:|---:|---:|---:|---:|")
 for load in loads:
     base = statistics.median(runs.get((load, "hyper"), [0])) or None
     for name in servers:
@@ -239,7 +267,9 @@ for load in loads:
         ratio = f"{r / base:.2f}×" if base else "-"
         n, rss = served.get(name, ["?", "0"])
         note = f" ({errs[(load, name)]})" if (load, name) in errs else ""
-        print(f"| {load} | {name}{note} | {r:,.0f} | {p:.2f} | {ratio} | {n} | {int(rss) / 1024:.1f} |")
+        c = med(cpu, (load, name), "{:.1f}")
+        w = med(wrkcpu, (load, name), "{:.0f}")
+        print(f"| {load} | {name}{note} | {r:,.0f} | {p:.2f} | {ratio} | {c} | {w} | {n} | {int(rss) / 1024:.1f} |")
 for load in loads:
     if (load, "ours") in runs and (load, "ours-quiet") in runs:
         a = statistics.median(runs[(load, "ours")]); b = statistics.median(runs[(load, "ours-quiet")])
