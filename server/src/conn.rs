@@ -48,6 +48,13 @@ pub const MAX_HEADERS: usize = 100;
 /// already here, before it sleeps until some arrive.
 const TRIES_BEFORE_SLEEP: usize = 2;
 
+/// After this many reads in a row whose looks found nothing, a connection
+/// stops looking...
+const MISSES_BEFORE_SKIP: u32 = 4;
+
+/// ...but for one read in this many.
+const LOOK_AGAIN_EVERY: u32 = 16;
+
 /// Bytes the read buffer starts with, and the least it asks a read for.
 const READ_CHUNK: usize = 8 * 1024;
 
@@ -86,6 +93,7 @@ pub fn serve<T: Transport>(io: &mut T, config: &Config, peer: SocketAddr, connec
         out: Vec::with_capacity(READ_CHUNK),
         body: Vec::new(),
         read_timeout: None,
+        misses: 0,
     };
     conn.run();
 }
@@ -114,6 +122,9 @@ struct Conn<'c, T: Transport> {
     body: Vec<u8>,
     /// The read timeout last set on the transport.
     read_timeout: Option<Duration>,
+    /// Reads in a row that had to sleep: the looks before them (or the
+    /// skipped looks) found nothing.
+    misses: u32,
 }
 
 enum Got {
@@ -463,15 +474,24 @@ impl<T: Transport> Conn<'_, T> {
         // with 32 busy connections on two cores); with nothing else to run,
         // `yield_now` returns at once, and the tries cost four system calls.
         // Yielding first skips a look that comes too soon to find anything.
-        for _ in 0..TRIES_BEFORE_SLEEP {
-            thread::yield_now();
-            match self.io.try_read(&mut self.buf[self.filled..]) {
-                Ok(n) => return self.got(n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(_) => return Got::Failed,
+        // A connection whose looks keep finding nothing (a lone client,
+        // where every read waits for the network) stops looking but for
+        // one read in `LOOK_AGAIN_EVERY`, to notice when that changes.
+        if self.misses < MISSES_BEFORE_SKIP || self.misses % LOOK_AGAIN_EVERY == 0 {
+            for _ in 0..TRIES_BEFORE_SLEEP {
+                thread::yield_now();
+                match self.io.try_read(&mut self.buf[self.filled..]) {
+                    Ok(n) => {
+                        self.misses = 0;
+                        return self.got(n);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(_) => return Got::Failed,
+                }
             }
         }
+        self.misses = self.misses.wrapping_add(1);
         loop {
             match self.io.read(&mut self.buf[self.filled..]) {
                 Ok(n) => return self.got(n),
@@ -567,5 +587,110 @@ fn answer(
 fn log(ctx: &Context<'_>, method: &str, target: &str, status: u16, bytes: usize) {
     if ctx.config.log {
         crate::log::request(ctx.peer, method, target, status, bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// A transport that gives one request per `read`, then end of stream,
+    /// and counts the looks (`try_read`), which find the next request only
+    /// if `ready`.
+    struct Counting {
+        left: usize,
+        ready: bool,
+        reads: usize,
+        looks: usize,
+        out: Vec<u8>,
+    }
+
+    const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+
+    impl Counting {
+        fn next(&mut self, buf: &mut [u8]) -> usize {
+            if self.left == 0 {
+                return 0;
+            }
+            self.left -= 1;
+            buf[..GET.len()].copy_from_slice(GET);
+            GET.len()
+        }
+    }
+
+    impl Read for Counting {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.reads += 1;
+            Ok(self.next(buf))
+        }
+    }
+
+    impl Write for Counting {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.out.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Transport for Counting {
+        fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+        fn shutdown_write(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.looks += 1;
+            if self.ready {
+                Ok(self.next(buf))
+            } else {
+                Err(io::ErrorKind::WouldBlock.into())
+            }
+        }
+    }
+
+    fn run(ready: bool) -> Counting {
+        let mut io = Counting {
+            left: 40,
+            ready,
+            reads: 0,
+            looks: 0,
+            out: Vec::new(),
+        };
+        let config = Config {
+            log: false,
+            ..Config::default()
+        };
+        serve(&mut io, &config, SocketAddr::from(([127, 0, 0, 1], 0)), 0);
+        let answers = io
+            .out
+            .windows(17)
+            .filter(|w| w == b"HTTP/1.1 200 OK\r\n")
+            .count();
+        assert_eq!(answers, 40);
+        io
+    }
+
+    /// Looks that keep finding nothing stop, but for one read in
+    /// `LOOK_AGAIN_EVERY`: 41 reads (40 requests and the end) look before
+    /// reads 0-3, 16 and 32, twice each.
+    #[test]
+    fn a_connection_whose_looks_find_nothing_stops_looking() {
+        let io = run(false);
+        assert_eq!(io.reads, 41);
+        assert_eq!(io.looks, 6 * TRIES_BEFORE_SLEEP);
+    }
+
+    /// Looks that find the next request keep the thread from sleeping in
+    /// `read` at all.
+    #[test]
+    fn a_connection_whose_looks_find_requests_never_sleeps_in_read() {
+        let io = run(true);
+        assert_eq!(io.reads, 0);
+        assert_eq!(io.looks, 41);
     }
 }
