@@ -5,6 +5,7 @@
 #   scripts/bench-servers.sh                   # 3 rounds of 3 s runs
 #   scripts/bench-servers.sh --rounds 5 --seconds 2
 #   scripts/bench-servers.sh --only ours,ours-quiet,hyper
+#   scripts/bench-servers.sh --only ours,threads,threads-yield,hyper
 #
 # Builds the reference server and the peers (hyper and tiny_http
 # hello-worlds, peers/) in release mode, starts nginx serving a small file
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
     --seconds) SECONDS_PER_RUN="$2"; shift ;;
     --only) ONLY="$2"; shift ;;
     --base-port) BASE_PORT="$2"; shift ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "bench-servers.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -115,6 +116,17 @@ fi
 port=$((port + 1))
 if wanted tiny-http; then
   start tiny-http "$port" "$PEERS/tiny-http-hello" "$port"
+fi
+port=$((port + 1))
+# The model's ceiling: a thread per connection that parses nothing
+# (peers/src/bin/threads-hello.rs), sleeping in read at once, and
+# yielding and looking twice first as ours does. Only with --only.
+if [ -n "$ONLY" ] && wanted threads; then
+  start threads "$port" "$PEERS/threads-hello" "$port"
+fi
+port=$((port + 1))
+if [ -n "$ONLY" ] && wanted threads-yield; then
+  start threads-yield "$port" "$PEERS/threads-hello" "$port" --yield
 fi
 port=$((port + 1))
 if wanted nginx; then
