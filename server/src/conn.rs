@@ -477,7 +477,7 @@ impl<T: Transport> Conn<'_, T> {
         // A connection whose looks keep finding nothing (a lone client,
         // where every read waits for the network) stops looking but for
         // one read in `LOOK_AGAIN_EVERY`, to notice when that changes.
-        if self.misses < MISSES_BEFORE_SKIP || self.misses % LOOK_AGAIN_EVERY == 0 {
+        if self.misses < MISSES_BEFORE_SKIP || self.misses.is_multiple_of(LOOK_AGAIN_EVERY) {
             for _ in 0..TRIES_BEFORE_SLEEP {
                 thread::yield_now();
                 match self.io.try_read(&mut self.buf[self.filled..]) {
