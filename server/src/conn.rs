@@ -424,10 +424,8 @@ impl<T: Transport> Conn<'_, T> {
         if self.filled == 0 && !self.eof {
             match self.io.try_read(&mut self.buf) {
                 Ok(0) => self.eof = true,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    let _ = self.io.shutdown_write();
-                    return;
-                }
+                // The caller drops the socket, which sends the FIN.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Ok(_) | Err(_) => {}
             }
         }
