@@ -377,7 +377,7 @@ fn translate(output: &[u8]) -> Response {
     let mut r = Response::empty(status);
     r.body = Body::Owned(document.to_vec());
     if let Some(ct) = content_type {
-        r.add_field("Content-Type", ct);
+        r.add_field("Content-Type", ct.to_vec());
     }
     for (name, value) in &fields {
         let lower = name.to_ascii_lowercase();
@@ -396,7 +396,7 @@ fn translate(output: &[u8]) -> Response {
         ) {
             continue;
         }
-        r.add_field(name, *value);
+        r.add_field(name.to_string(), value.to_vec());
     }
     r
 }
@@ -408,7 +408,12 @@ mod tests {
     fn fields(r: &Response) -> Vec<(String, String)> {
         r.fields
             .iter()
-            .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect()
     }
 

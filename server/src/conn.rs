@@ -173,8 +173,10 @@ impl<T: Transport> Conn<'_, T> {
                     Got::Eof | Got::Timeout | Got::Failed => break,
                 }
             }
-            // RFC 9110 §15.5.9: the head has head_timeout from its first byte.
-            let deadline = Instant::now() + self.ctx.config.head_timeout;
+            // RFC 9110 §15.5.9: the head has head_timeout from its first
+            // byte, counted from the first time it is found incomplete (a
+            // parse later: a whole head, the usual case, reads no clock).
+            let mut deadline = None;
             let then = loop {
                 match self.step() {
                     Step::Answered { total, then } => {
@@ -192,6 +194,8 @@ impl<T: Transport> Conn<'_, T> {
                             // to answer; close.
                             return self.close();
                         }
+                        let deadline = *deadline
+                            .get_or_insert_with(|| Instant::now() + self.ctx.config.head_timeout);
                         let left = deadline.saturating_duration_since(Instant::now());
                         if left.is_zero() {
                             return self.timed_out();

@@ -252,8 +252,8 @@ impl Guestbook {
                 Response::error(412, "A precondition in the request was false.")
             }
         };
-        r.add_field("ETag", etag.as_bytes());
-        r.add_field("Last-Modified", last_modified.as_bytes());
+        r.add_field("ETag", etag);
+        r.add_field("Last-Modified", last_modified);
         // The page changes with every entry.
         r.add_field("Cache-Control", "no-cache");
         r

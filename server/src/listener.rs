@@ -195,7 +195,9 @@ impl socket::Transport for Tracked<'_> {
     }
     fn set_idle(&mut self, idle: bool) {
         if let Some(entry) = &self.entry {
-            entry.idle.store(idle, Ordering::SeqCst);
+            // Only the flag itself is shared: no other memory is published
+            // with it.
+            entry.idle.store(idle, Ordering::Relaxed);
             return;
         }
         if !idle {

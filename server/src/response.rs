@@ -11,6 +11,7 @@
 //!
 //! each only when it applies, then the empty line and (unless the answer is
 //! to a HEAD request) the body.
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -77,7 +78,55 @@ pub struct Response {
     pub body: Body,
     /// Further fields, written in order after `Allow` (`Cache-Control`,
     /// `Vary`, `Location`, `Content-Range`, a CGI script's own fields).
-    pub fields: Vec<(String, Vec<u8>)>,
+    /// Names and values that are known in advance are not copied.
+    pub fields: Vec<(Cow<'static, str>, Value)>,
+}
+
+/// A field's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Text that lives as long as the program.
+    Static(&'static str),
+    /// Bytes made for this response.
+    Owned(Vec<u8>),
+    /// Text made once and kept for many responses (the guestbook's
+    /// validators).
+    Shared(Arc<str>),
+}
+
+impl Value {
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Value::Static(s) => s.as_bytes(),
+            Value::Owned(b) => b,
+            Value::Shared(s) => s.as_bytes(),
+        }
+    }
+}
+
+impl From<&'static str> for Value {
+    fn from(s: &'static str) -> Value {
+        Value::Static(s)
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Owned(s.into_bytes())
+    }
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(b: Vec<u8>) -> Value {
+        Value::Owned(b)
+    }
+}
+
+impl From<Arc<str>> for Value {
+    fn from(s: Arc<str>) -> Value {
+        Value::Shared(s)
+    }
 }
 
 impl Response {
@@ -97,8 +146,8 @@ impl Response {
     }
 
     /// Adds a field to [`fields`](Response::fields).
-    pub fn add_field(&mut self, name: &str, value: impl Into<Vec<u8>>) {
-        self.fields.push((name.to_owned(), value.into()));
+    pub fn add_field(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<Value>) {
+        self.fields.push((name.into(), value.into()));
     }
 
     /// A `200 OK` carrying `body` of type `content_type`.
@@ -183,7 +232,7 @@ impl Response {
             field(w, "Allow", allow.as_bytes())?;
         }
         for (name, value) in &self.fields {
-            field(w, name, value)?;
+            field(w, name, value.as_bytes())?;
         }
         match self.connection {
             Connection::Default => {}
