@@ -26,6 +26,7 @@
 //! closes: after a framing error the server cannot know where the next
 //! request would start (RFC 9112 §6.3, §11.2). An incomplete request at
 //! end of input is closed without an answer.
+use std::cell::Cell;
 use std::io;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -79,6 +80,10 @@ pub fn serve_bytes(input: &[u8], config: &Config) -> Vec<u8> {
 /// number in accept order) are passed to the tap and the log.
 pub fn serve<T: Transport>(io: &mut T, config: &Config, peer: SocketAddr, connection: u64) {
     crate::cgi::set_peer(peer);
+    let read_timeout = io.known_read_timeout();
+    let (buf, out) = BUFFERS
+        .take()
+        .unwrap_or_else(|| (vec![0; READ_CHUNK], Vec::with_capacity(READ_CHUNK)));
     let mut conn = Conn {
         io,
         ctx: Context {
@@ -87,15 +92,30 @@ pub fn serve<T: Transport>(io: &mut T, config: &Config, peer: SocketAddr, connec
             connection,
             index: 0,
         },
-        buf: vec![0; READ_CHUNK],
+        buf,
         filled: 0,
         eof: false,
-        out: Vec::with_capacity(READ_CHUNK),
+        out,
         body: Vec::new(),
-        read_timeout: None,
+        read_timeout,
         misses: 0,
     };
     conn.run();
+    // The next connection this thread serves starts with these buffers,
+    // unless one grew: a large body does not stay pinned.
+    let Conn {
+        mut buf, mut out, ..
+    } = conn;
+    if buf.len() == READ_CHUNK && out.capacity() <= READ_CHUNK {
+        out.clear();
+        buf[..].fill(0);
+        BUFFERS.set(Some((buf, out)));
+    }
+}
+
+thread_local! {
+    /// The read and output buffers of the thread's last connection.
+    static BUFFERS: Cell<Option<(Vec<u8>, Vec<u8>)>> = const { Cell::new(None) };
 }
 
 /// What the tap and the log need to know about the connection.
