@@ -105,18 +105,8 @@ impl Line {
 }
 
 /// Appends `n` in decimal.
-fn push_number(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
+fn push_number(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(crate::response::format_u64(n, &mut [0u8; 20]));
 }
 
 /// Writes every pending line to stderr now.
