@@ -270,16 +270,21 @@ fn idle_connection_without_any_request_is_closed_silently() {
 }
 
 /// RFC 9112 §9.5: at the cap, an idle keep-alive connection is given up
-/// to make room, rather than the newcomer being answered 503.
-#[test]
-fn idle_connection_is_given_up_for_a_newcomer_at_the_cap() {
+/// to make room, rather than the newcomer being answered 503: idle after
+/// its first request, or again after later ones.
+#[rstest]
+#[case::after_one_request(1)]
+#[case::after_three_requests(3)]
+fn idle_connection_is_given_up_for_a_newcomer_at_the_cap(#[case] requests: usize) {
     let server = start(Config {
         max_connections: 1,
         ..common::config()
     });
     let mut first = connect(server.addr());
-    first.write_all(GET).unwrap();
-    assert_eq!(read_one(&mut first).status, 200);
+    for _ in 0..requests {
+        first.write_all(GET).unwrap();
+        assert_eq!(read_one(&mut first).status, 200);
+    }
     // `first` is idle between requests: the newcomer takes its place.
     let rs = parse_all(&exchange(server.addr(), GET));
     assert_eq!(rs[0].status, 200);
