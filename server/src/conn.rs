@@ -80,7 +80,6 @@ pub fn serve_bytes(input: &[u8], config: &Config) -> Vec<u8> {
 /// number in accept order) are passed to the tap and the log.
 pub fn serve<T: Transport>(io: &mut T, config: &Config, peer: SocketAddr, connection: u64) {
     crate::cgi::set_peer(peer);
-    let read_timeout = io.known_read_timeout();
     let (buf, out) = BUFFERS
         .take()
         .unwrap_or_else(|| (vec![0; READ_CHUNK], Vec::with_capacity(READ_CHUNK)));
@@ -97,7 +96,7 @@ pub fn serve<T: Transport>(io: &mut T, config: &Config, peer: SocketAddr, connec
         eof: false,
         out,
         body: Vec::new(),
-        read_timeout,
+        read_timeout: None,
         misses: 0,
     };
     conn.run();

@@ -157,8 +157,6 @@ struct Tracked<'a> {
     idle: &'a Idle,
     /// Its entry in `idle`, once it has been idle.
     entry: Option<Arc<IdleEntry>>,
-    /// The read timeout the stream inherited from the listener.
-    inherited_read_timeout: Option<Duration>,
 }
 
 impl Tracked<'_> {
@@ -195,9 +193,6 @@ impl socket::Transport for Tracked<'_> {
     fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         socket::Transport::try_read(self.stream, buf)
     }
-    fn known_read_timeout(&self) -> Option<Duration> {
-        self.inherited_read_timeout
-    }
     fn set_idle(&mut self, idle: bool) {
         if let Some(entry) = &self.entry {
             // Only the flag itself is shared: no other memory is published
@@ -225,8 +220,7 @@ impl Server {
     pub fn bind(addr: impl ToSocketAddrs, config: Config) -> io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
-        let prepared =
-            socket::prepare_listener(&listener, write_timeout(&config), read_timeout(&config));
+        let prepared = socket::prepare_listener(&listener, write_timeout(&config));
         Ok(Server {
             listener,
             prepared,
@@ -436,12 +430,6 @@ impl Drop for Slot {
     }
 }
 
-/// The read timeout a connection starts with: waiting for its first
-/// request, as long as between requests (what `conn` sets first).
-fn read_timeout(config: &Config) -> Duration {
-    config.idle_timeout.max(Duration::from_millis(1))
-}
-
 /// How long a write to a client may block: a client that stops reading
 /// must not hold a thread for ever.
 fn write_timeout(config: &Config) -> Duration {
@@ -455,7 +443,6 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, connection: u64, shared: &Sha
         number: connection,
         idle: &shared.idle,
         entry: None,
-        inherited_read_timeout: shared.prepared.then(|| read_timeout(config)),
     };
     // The handler's panics are caught per request in `conn`; this is the
     // last guard, so that nothing reaches the accept loop.
@@ -537,5 +524,30 @@ impl Handle {
 impl Drop for Handle {
     fn drop(&mut self) {
         self.stop_and_join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Threads waiting in `accept` wait for as long as it takes: the pool
+    /// stays at its spare count through several idle timeouts, with no
+    /// `accept` giving up and no thread started to replace it.
+    #[test]
+    fn the_pool_stays_at_its_spares_while_nothing_comes() {
+        let config = Config {
+            idle_timeout: Duration::from_millis(50),
+            log: false,
+            ..Config::default()
+        };
+        let server = Server::bind("127.0.0.1:0", config).unwrap().spawn();
+        let started = Instant::now();
+        while server.pool.count().idle < MIN_SPARE && started.elapsed() < Duration::from_secs(5) {
+            thread::sleep(Duration::from_millis(5));
+        }
+        thread::sleep(Duration::from_millis(400));
+        let count = server.pool.count();
+        assert_eq!((count.idle, count.total), (MIN_SPARE, MIN_SPARE));
     }
 }

@@ -32,12 +32,6 @@ pub trait Transport: Read + Write {
     fn try_read(&mut self, _buf: &mut [u8]) -> io::Result<usize> {
         Err(io::ErrorKind::WouldBlock.into())
     }
-    /// The read timeout the transport already has, when known without a
-    /// system call (a stream that inherited it from its listener), so
-    /// that setting the same again can be skipped.
-    fn known_read_timeout(&self) -> Option<Duration> {
-        None
-    }
 }
 
 impl Transport for TcpStream {
@@ -140,16 +134,14 @@ pub fn prepare(stream: &TcpStream, write_timeout: Duration) {
 }
 
 /// Sets on the listening socket what [`prepare`] sets on each accepted
-/// stream, and the read timeout a connection starts with, where accepted
-/// streams inherit them (Linux copies a listening socket's options to each
-/// connection it accepts), and says whether it did: three system calls
-/// fewer per connection. Elsewhere, or if a call fails, it returns `false`
-/// and each stream is prepared on its own.
-pub fn prepare_listener(
-    listener: &TcpListener,
-    write_timeout: Duration,
-    read_timeout: Duration,
-) -> bool {
+/// stream, where accepted streams inherit it (Linux copies a listening
+/// socket's options to each connection it accepts), and says whether it
+/// did: two system calls fewer per connection. Elsewhere, or if a call
+/// fails, it returns `false` and each stream is prepared on its own.
+///
+/// Not the read timeout: on a listening socket it also bounds `accept`,
+/// which would then fail with `WouldBlock` each time it passes.
+pub fn prepare_listener(listener: &TcpListener, write_timeout: Duration) -> bool {
     if !cfg!(target_os = "linux") {
         return false;
     }
@@ -159,9 +151,7 @@ pub fn prepare_listener(
         return false;
     };
     let socket = TcpStream::from(OwnedFd::from(copy));
-    socket.set_nodelay(true).is_ok()
-        && socket.set_write_timeout(Some(write_timeout)).is_ok()
-        && socket.set_read_timeout(Some(read_timeout)).is_ok()
+    socket.set_nodelay(true).is_ok() && socket.set_write_timeout(Some(write_timeout)).is_ok()
 }
 
 /// Closes in stages (RFC 9112 §9.6): sends FIN, then reads and drops what
@@ -246,15 +236,13 @@ mod tests {
     fn accepted_streams_inherit_the_listeners_options() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let timeout = Duration::from_secs(7);
-        let read = Duration::from_secs(3);
-        let prepared = prepare_listener(&listener, timeout, read);
+        let prepared = prepare_listener(&listener, timeout);
         assert_eq!(prepared, cfg!(target_os = "linux"));
         let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (stream, _) = listener.accept().unwrap();
         if prepared {
             assert!(stream.nodelay().unwrap());
             assert_eq!(stream.write_timeout().unwrap(), Some(timeout));
-            assert_eq!(stream.read_timeout().unwrap(), Some(read));
         }
         // The listener itself still accepts.
         let _second = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
