@@ -285,6 +285,9 @@ fn idle_connection_is_given_up_for_a_newcomer_at_the_cap(#[case] requests: usize
         first.write_all(GET).unwrap();
         assert_eq!(read_one(&mut first).status, 200);
     }
+    // The server counts it idle just after writing the answer: give it
+    // that moment, as a client arriving later would.
+    std::thread::sleep(Duration::from_millis(50));
     // `first` is idle between requests: the newcomer takes its place.
     let rs = parse_all(&exchange(server.addr(), GET));
     assert_eq!(rs[0].status, 200);
