@@ -385,25 +385,15 @@ impl<T: Transport> Conn<'_, T> {
     fn reject(&mut self, err: RequestError) {
         let status = status_for(&err);
         let bytes = self.write_error(status, &err.describe());
-        let ctx = &self.ctx;
-        let wire = &self.buf[..self.filled];
-        if let Some(tap) = &ctx.config.tap {
-            tap(&Exchange {
-                peer: ctx.peer,
-                connection: ctx.connection,
-                index: ctx.index,
-                request: wire,
-                status,
-            });
-        }
-        log(ctx, "-", "-", status, bytes);
+        self.ctx
+            .record(&self.buf[..self.filled], "-", "-", status, bytes);
         self.close();
     }
 
     /// RFC 9110 §15.5.9: 408 when the request did not arrive in time.
     fn timed_out(&mut self) {
         let bytes = self.write_error(408, "The request took too long to arrive.");
-        log(&self.ctx, "-", "-", 408, bytes);
+        self.ctx.log("-", "-", 408, bytes);
         self.close();
     }
 
@@ -591,23 +581,31 @@ fn answer(
     let start = out.len();
     let _ = resp.write_to(out, &*config.clock, req.method == "HEAD");
     let bytes = out.len() - start;
-    if let Some(tap) = &config.tap {
-        tap(&Exchange {
-            peer: ctx.peer,
-            connection: ctx.connection,
-            index: ctx.index,
-            request: wire,
-            status: resp.status,
-        });
-    }
-    log(ctx, req.method, req.target, resp.status, bytes);
+    ctx.record(wire, req.method, req.target, resp.status, bytes);
     then
 }
 
-/// The access log line of one answer, when logging is on.
-fn log(ctx: &Context<'_>, method: &str, target: &str, status: u16, bytes: usize) {
-    if ctx.config.log {
-        crate::log::request(ctx.peer, method, target, status, bytes);
+impl Context<'_> {
+    /// Shows one answered request (`wire`, its exact bytes) to the tap and
+    /// writes its log line.
+    fn record(&self, wire: &[u8], method: &str, target: &str, status: u16, bytes: usize) {
+        if let Some(tap) = &self.config.tap {
+            tap(&Exchange {
+                peer: self.peer,
+                connection: self.connection,
+                index: self.index,
+                request: wire,
+                status,
+            });
+        }
+        self.log(method, target, status, bytes);
+    }
+
+    /// The access log line of one answer, when logging is on.
+    fn log(&self, method: &str, target: &str, status: u16, bytes: usize) {
+        if self.config.log {
+            crate::log::request(self.peer, method, target, status, bytes);
+        }
     }
 }
 
