@@ -13,7 +13,6 @@
 //! header, gives 502. The name must be one plain segment (the same checks
 //! as static files: no `..`, no encoded slash, no control character) and
 //! resolve to a regular executable file inside the folder.
-use std::cell::Cell;
 use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -31,16 +30,6 @@ use crate::static_files::check_path;
 
 /// Largest output a script may write; more is 502.
 pub const MAX_OUTPUT: usize = 16 << 20;
-
-thread_local! {
-    static PEER: Cell<Option<SocketAddr>> = const { Cell::new(None) };
-}
-
-/// Records the client's address for the requests this thread answers
-/// (`REMOTE_ADDR`, RFC 3875 §4.1.8). The connection loop calls it.
-pub fn set_peer(peer: SocketAddr) {
-    PEER.with(|p| p.set(Some(peer)));
-}
 
 /// A folder of CGI scripts.
 #[derive(Debug, Clone)]
@@ -144,9 +133,7 @@ pub fn meta_variables(
         set("PATH_INFO", path_info);
     }
     set("QUERY_STRING", query.as_bytes());
-    let peer = PEER
-        .with(Cell::get)
-        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+    let peer = crate::conn::peer().unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
     set("REMOTE_ADDR", peer.ip().to_string().as_bytes());
     // §4.1.9: REMOTE_HOST is the address when no name is looked up.
     set("REMOTE_HOST", peer.ip().to_string().as_bytes());

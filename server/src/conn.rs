@@ -79,7 +79,7 @@ pub fn serve_bytes(input: &[u8], config: &Config) -> Vec<u8> {
 /// Serves one connection until it closes. `peer` and `connection` (its
 /// number in accept order) are passed to the tap and the log.
 pub fn serve<T: Transport>(io: &mut T, config: &Config, peer: SocketAddr, connection: u64) {
-    crate::cgi::set_peer(peer);
+    PEER.set(Some(peer));
     let (buf, out) = BUFFERS
         .take()
         .unwrap_or_else(|| (vec![0; READ_CHUNK], Vec::with_capacity(READ_CHUNK)));
@@ -112,7 +112,16 @@ pub fn serve<T: Transport>(io: &mut T, config: &Config, peer: SocketAddr, connec
     }
 }
 
+/// The client whose request this thread is answering, for a handler that
+/// needs it (CGI's `REMOTE_ADDR`, RFC 3875 §4.1.8); `None` outside a
+/// connection.
+pub fn peer() -> Option<SocketAddr> {
+    PEER.get()
+}
+
 thread_local! {
+    /// The peer of the connection this thread serves.
+    static PEER: Cell<Option<SocketAddr>> = const { Cell::new(None) };
     /// The read and output buffers of the thread's last connection.
     static BUFFERS: Cell<Option<(Vec<u8>, Vec<u8>)>> = const { Cell::new(None) };
 }

@@ -239,3 +239,18 @@ fn no_path_trick_runs_a_script_outside_the_folder() {
         assert!(!r.contains("SECRET-RAN"), "{target} ran the secret script");
     }
 }
+
+/// RFC 3875 §4.1.8: REMOTE_ADDR is the address of the client that sent
+/// this request, the one the connection was accepted from.
+#[test]
+fn remote_addr_is_the_connections_peer() {
+    let s = site();
+    let request = "GET /cgi-bin/env.sh HTTP/1.1\r\nHost: example.org\r\nConnection: close\r\n\r\n";
+    let mut io = server::socket::Memory::new(request.as_bytes());
+    let peer = std::net::SocketAddr::from(([192, 0, 2, 7], 4711));
+    server::conn::serve(&mut io, &s.config, peer, 0);
+    let r = String::from_utf8_lossy(&io.output).into_owned();
+    assert_eq!(status(&r), 200, "{r}");
+    assert!(r.contains("\nREMOTE_ADDR=192.0.2.7\n"), "{r}");
+    assert!(r.contains("\nREMOTE_HOST=192.0.2.7\n"), "{r}");
+}
