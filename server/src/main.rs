@@ -75,7 +75,6 @@ struct Args {
     quiet: bool,
 }
 
-/// Parses a positive number of seconds, fractions allowed.
 /// `IP:PORT`, or `HOST:PORT` resolved to its first IPv4 address (else its
 /// first address): `localhost:8000` listens on `127.0.0.1:8000`.
 fn listen_addr(s: &str) -> Result<SocketAddr, String> {
@@ -86,14 +85,19 @@ fn listen_addr(s: &str) -> Result<SocketAddr, String> {
         .to_socket_addrs()
         .map_err(|e| format!("`{s}` is not IP:PORT or HOST:PORT ({e})"))?
         .collect();
+    preferred(&addrs).ok_or_else(|| format!("`{s}` resolves to no address"))
+}
+
+/// Of the addresses a name resolves to, the first IPv4 one, else the first.
+fn preferred(addrs: &[SocketAddr]) -> Option<SocketAddr> {
     addrs
         .iter()
         .find(|a| a.is_ipv4())
         .or(addrs.first())
         .copied()
-        .ok_or_else(|| format!("`{s}` resolves to no address"))
 }
 
+/// Parses a positive number of seconds, fractions allowed.
 fn seconds(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
         .parse()
@@ -192,4 +196,19 @@ fn main() -> ExitCode {
     handle.shutdown();
     server::log::flush();
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_listens_on_its_first_ipv4_address_else_its_first() {
+        let v6: SocketAddr = "[::1]:8000".parse().unwrap();
+        let v4: SocketAddr = "127.0.0.1:8000".parse().unwrap();
+        let other: SocketAddr = "127.0.0.2:8000".parse().unwrap();
+        assert_eq!(preferred(&[v6, v4, other]), Some(v4));
+        assert_eq!(preferred(&[v6]), Some(v6));
+        assert_eq!(preferred(&[]), None);
+    }
 }
