@@ -614,21 +614,12 @@ pub fn sidecar_problems(f: &Fixture) -> Vec<String> {
 /// field value (a browser's product list says more than any one token).
 /// `None` without a `User-Agent` field.
 pub fn version_from_user_agent(client: &str, request: &[u8]) -> Option<String> {
-    let head = &request[..crate::replay::head_len(request)];
-    let value = head
-        .split(|&b| b == b'\n')
-        .skip(1)
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .take_while(|l| !l.is_empty())
-        .find_map(|line| {
-            let colon = line.iter().position(|&b| b == b':')?;
-            line[..colon].eq_ignore_ascii_case(b"user-agent").then(|| {
-                String::from_utf8_lossy(&line[colon + 1..])
-                    .trim()
-                    .to_owned()
-            })
-        })
-        .filter(|v| !v.is_empty())?;
+    // `field` trims ASCII whitespace; `trim` keeps trimming any other
+    // Unicode whitespace, as this always did.
+    let value = String::from_utf8_lossy(crate::http::field(request, "user-agent")?)
+        .trim()
+        .to_owned();
+    let value = Some(value).filter(|v| !v.is_empty())?;
     let named = value.split_ascii_whitespace().find_map(|product| {
         let (name, version) = product.split_once('/')?;
         (name.eq_ignore_ascii_case(client) && !version.is_empty()).then(|| version.to_owned())
