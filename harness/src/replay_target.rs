@@ -542,7 +542,7 @@ pub fn main(args: &[String]) -> ExitCode {
             Ok(addr) => addr,
             Err(e) => return usage_error(e),
         };
-    if let Err(e) = std::net::TcpStream::connect_timeout(&addr, timeout) {
+    if let Err(e) = crate::run::check_reachable(addr, timeout) {
         eprintln!("error: cannot connect to {addr}: {e} (is the server running?)");
         return ExitCode::FAILURE;
     }

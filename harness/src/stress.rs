@@ -984,7 +984,7 @@ pub fn main(args: &[String]) -> ExitCode {
             }
         },
     };
-    if let Err(e) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
+    if let Err(e) = crate::run::check_reachable(addr, Duration::from_secs(2)) {
         eprintln!("error: {addr}: {e} (is the server running?)");
         return ExitCode::from(2);
     }
