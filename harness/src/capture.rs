@@ -845,14 +845,9 @@ struct Args {
 /// fixture could not be written or the address could not be bound, 2 for
 /// a usage error.
 pub fn main(args: &[String]) -> ExitCode {
-    let args = match Args::try_parse_from(
-        std::iter::once("harness capture".to_owned()).chain(args.iter().cloned()),
-    ) {
+    let args: Args = match crate::cli::parse_args("harness capture", args) {
         Ok(args) => args,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
+        Err(code) => return code,
     };
     let mut options = Options::new(&args.client);
     options.client_version = args.client_version;

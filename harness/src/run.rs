@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 
 use crate::case::{load_all, Case, Level};
+use crate::cli::usage_error;
 use crate::client::Options;
 use crate::progress::{handle_ctrl_c, interrupted, Watch, INTERRUPTED_EXIT};
 use crate::replay::start_reference_server;
@@ -479,21 +480,11 @@ fn write_baseline_file(path: &Path, report: &Report, status: u8) -> ExitCode {
     }
 }
 
-fn usage_error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
-}
-
 /// Entry point of `harness run`.
 pub fn main(args: &[String]) -> ExitCode {
-    let args = match Args::try_parse_from(
-        std::iter::once("harness run".to_owned()).chain(args.iter().cloned()),
-    ) {
+    let args: Args = match crate::cli::parse_args("harness run", args) {
         Ok(args) => args,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
+        Err(code) => return code,
     };
     let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
     let cases = match load_all(&dir) {

@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 
+use crate::cli::usage_error;
 use crate::fixture::{self, Sidecar};
 use crate::render::escape;
 use crate::replay::{exchange, method_of, start_reference_server, Target};
@@ -435,21 +436,11 @@ struct Args {
     allow_remote: bool,
 }
 
-fn usage_error(message: impl fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
-}
-
 /// Entry point of `harness shrink`.
 pub fn main(args: &[String]) -> ExitCode {
-    let args = match Args::try_parse_from(
-        std::iter::once("harness shrink".to_owned()).chain(args.iter().cloned()),
-    ) {
+    let args: Args = match crate::cli::parse_args("harness shrink", args) {
         Ok(args) => args,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
+        Err(code) => return code,
     };
     let (bytes, from, stem) = match (&args.fixture, &args.case) {
         (Some(path), _) => match std::fs::read(path) {

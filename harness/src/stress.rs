@@ -947,14 +947,9 @@ struct Report<'a> {
 
 /// `harness stress ARGS...`.
 pub fn main(args: &[String]) -> ExitCode {
-    let args = match Args::try_parse_from(
-        std::iter::once("harness stress".to_owned()).chain(args.iter().cloned()),
-    ) {
+    let args: Args = match crate::cli::parse_args("harness stress", args) {
         Ok(args) => args,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
+        Err(code) => return code,
     };
     if let Some(pid) = args.pid {
         if proc_sample(pid).is_none() {
