@@ -442,13 +442,15 @@ pub fn main(args: &[String]) -> ExitCode {
         Ok(args) => args,
         Err(code) => return code,
     };
-    let (bytes, from, stem) = match (&args.fixture, &args.case) {
+    // `given` is the flag as the sidecar's `how` repeats it.
+    let (bytes, from, stem, given) = match (&args.fixture, &args.case) {
         (Some(path), _) => match std::fs::read(path) {
             Ok(bytes) => {
                 let stem = path
                     .file_stem()
                     .map_or("request".into(), |s| s.to_string_lossy().into_owned());
-                (bytes, path.display().to_string(), stem)
+                let given = format!("--fixture {}", path.display());
+                (bytes, path.display().to_string(), stem, given)
             }
             Err(e) => return usage_error(format!("--fixture {}: {e}", path.display())),
         },
@@ -466,6 +468,7 @@ pub fn main(args: &[String]) -> ExitCode {
                     case.bytes(),
                     format!("case {}/{}", case.category, case.id),
                     case.id,
+                    format!("--case {id}"),
                 ),
                 None => {
                     return usage_error(format!(
@@ -475,7 +478,7 @@ pub fn main(args: &[String]) -> ExitCode {
                 }
             }
         }
-        (None, None) => return usage_error("give --fixture FILE or --case ID"),
+        (None, None) => unreachable!("clap requires --fixture or --case"),
     };
     let target_name = crate::replay_target::default_name(&args.target);
     let stem = args
@@ -549,15 +552,7 @@ pub fn main(args: &[String]) -> ExitCode {
     );
     let sidecar = Sidecar {
         client: "harness-shrink".into(),
-        how: format!(
-            "harness shrink --target {} {}",
-            args.target,
-            match (&args.fixture, &args.case) {
-                (Some(p), _) => format!("--fixture {}", p.display()),
-                (None, Some(id)) => format!("--case {id}"),
-                _ => String::new(),
-            }
-        ),
+        how: format!("harness shrink --target {} {given}", args.target),
         notes: Some(
             format!(
                 "Shrunk from {from} ({} bytes to {}, {} attempts{}). The reference server answers \
