@@ -13,7 +13,6 @@ use std::path::Path;
 
 use crate::case::{closest, Case};
 use crate::report::CaseResult;
-use crate::run::read_baseline;
 
 /// Reads the baseline at `path` and resolves each entry to a case id of
 /// `cases` (every case loaded, not only the selected ones, so that a run
@@ -97,5 +96,93 @@ pub fn file_text(results: &[CaseResult]) -> String {
         .filter(|r| r.is_failure())
         .map(CaseResult::name)
         .collect();
-    crate::run::write_baseline_text(&names)
+    write_baseline_text(&names)
+}
+
+/// Reads a baseline: a JSON list of ids, a JSON object with a `failing`
+/// list, or plain text with one id a line (`#` starts a comment).
+pub fn read_baseline(text: &str) -> Result<BTreeSet<String>, String> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') || trimmed.starts_with('{') {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+        let list = match &value {
+            serde_json::Value::Array(list) => list,
+            serde_json::Value::Object(map) => match map.get("failing") {
+                Some(serde_json::Value::Array(list)) => list,
+                _ => return Err("a JSON object baseline needs a \"failing\" list".into()),
+            },
+            _ => unreachable!("starts with [ or {{"),
+        };
+        return list
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("{v} is not a case id string"))
+            })
+            .collect();
+    }
+    let mut ids = BTreeSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let name_char = |b: u8| b.is_ascii_alphanumeric() || b"-_./".contains(&b);
+        if !line.bytes().all(name_char) {
+            return Err(format!(
+                "line {}: {line:?} is not a case id; write one category/id or id a line \
+                 (# starts a comment), or a JSON list",
+                n + 1
+            ));
+        }
+        ids.insert(line.to_owned());
+    }
+    Ok(ids)
+}
+
+/// A baseline file listing `ids` (`category/id` or `id`), one a line,
+/// with a comment header.
+pub fn write_baseline_text(ids: &BTreeSet<String>) -> String {
+    let mut out = String::from(
+        "# Known failing conformance cases, one category/id a line (harness run --write-baseline).\n\
+         # With --baseline, only failures not listed here fail the run.\n",
+    );
+    for id in ids {
+        out.push_str(id);
+        out.push('\n');
+    }
+    out
+}
+
+/// What a run means against a baseline.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BaselineCheck {
+    /// Failing now, not listed: these fail the run.
+    pub new_failures: Vec<String>,
+    /// Listed, and passing (or warning) now: the baseline can shrink.
+    pub now_passing: Vec<String>,
+}
+
+/// Ids of the cases that count as failures: FAIL or ERROR.
+pub fn failing_ids(results: &[CaseResult]) -> BTreeSet<String> {
+    results
+        .iter()
+        .filter(|r| r.is_failure())
+        .map(|r| r.case.id.clone())
+        .collect()
+}
+
+/// Compares a run with a baseline; listed ids not run this time are ignored.
+pub fn check_baseline(results: &[CaseResult], baseline: &BTreeSet<String>) -> BaselineCheck {
+    let failing = failing_ids(results);
+    BaselineCheck {
+        new_failures: failing.difference(baseline).cloned().collect(),
+        now_passing: results
+            .iter()
+            .filter(|r| baseline.contains(&r.case.id) && !failing.contains(&r.case.id))
+            .map(|r| r.case.id.clone())
+            .collect(),
+    }
 }

@@ -614,21 +614,12 @@ pub fn sidecar_problems(f: &Fixture) -> Vec<String> {
 /// field value (a browser's product list says more than any one token).
 /// `None` without a `User-Agent` field.
 pub fn version_from_user_agent(client: &str, request: &[u8]) -> Option<String> {
-    let head = &request[..crate::replay::head_len(request)];
-    let value = head
-        .split(|&b| b == b'\n')
-        .skip(1)
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .take_while(|l| !l.is_empty())
-        .find_map(|line| {
-            let colon = line.iter().position(|&b| b == b':')?;
-            line[..colon].eq_ignore_ascii_case(b"user-agent").then(|| {
-                String::from_utf8_lossy(&line[colon + 1..])
-                    .trim()
-                    .to_owned()
-            })
-        })
-        .filter(|v| !v.is_empty())?;
+    // `field` trims ASCII whitespace; `trim` keeps trimming any other
+    // Unicode whitespace, as this always did.
+    let value = String::from_utf8_lossy(crate::http::field(request, "user-agent")?)
+        .trim()
+        .to_owned();
+    let value = Some(value).filter(|v| !v.is_empty())?;
     let named = value.split_ascii_whitespace().find_map(|product| {
         let (name, version) = product.split_once('/')?;
         (name.eq_ignore_ascii_case(client) && !version.is_empty()).then(|| version.to_owned())
@@ -854,14 +845,9 @@ struct Args {
 /// fixture could not be written or the address could not be bound, 2 for
 /// a usage error.
 pub fn main(args: &[String]) -> ExitCode {
-    let args = match Args::try_parse_from(
-        std::iter::once("harness capture".to_owned()).chain(args.iter().cloned()),
-    ) {
+    let args: Args = match crate::cli::parse_args("harness capture", args) {
         Ok(args) => args,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
+        Err(code) => return code,
     };
     let mut options = Options::new(&args.client);
     options.client_version = args.client_version;

@@ -837,6 +837,24 @@ mod tests {
         assert_eq!(s.answers_expected(), 2);
     }
 
+    /// RFC 9112 §3: a request-line starts with a method token, so bytes
+    /// that cannot start one (a TLS ClientHello) are unframeable before
+    /// any line ends.
+    #[test]
+    fn bytes_that_start_no_method_are_invalid_before_a_line_ends() {
+        assert!(matches!(
+            count(b"\x16\x03\x01"),
+            (0, StreamEnd::Invalid { start: 0, .. })
+        ));
+    }
+
+    /// RFC 9112 §2.2: empty lines before a request-line are ignored, so a
+    /// lone CR after a request may be the start of one: still a boundary.
+    #[test]
+    fn a_lone_cr_after_a_request_is_a_boundary() {
+        assert_eq!(count(&[GET, b"\r"].concat()), (1, StreamEnd::Boundary));
+    }
+
     #[test]
     fn an_unfinished_request_gets_no_answer_yet() {
         let s = frame_requests(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
@@ -930,6 +948,19 @@ mod tests {
         let stream = [cont, OK, head_resp].concat();
         let parts = split_responses(&stream, &[b"POST", b"HEAD"]);
         assert_eq!(lens(&parts), vec![cont.len(), OK.len(), head_resp.len()]);
+    }
+
+    /// RFC 9110 §15.2.2: after 101 the connection speaks another protocol;
+    /// no final HTTP/1.1 response follows, so 101 is not interim.
+    #[test]
+    fn switching_protocols_is_not_interim() {
+        let stream: &[u8] =
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 Switching Protocols\r\n\r\n";
+        let interim: Vec<bool> = split_responses(stream, &[b"GET"])
+            .iter()
+            .map(|p| matches!(p, Part::Response(r) if r.is_interim()))
+            .collect();
+        assert_eq!(interim, [true, false]);
     }
 
     #[test]

@@ -27,6 +27,7 @@
 //! - [`baseline`]: known failures, read strictly and written by `run`.
 //! - [`send`]: the `send` command, a `nc` that shows every byte.
 //! - [`strategies`]: proptest generators of valid and mutated requests.
+//! - [`cli`]: flag parsing and usage errors shared by the commands.
 //! - [`stress`]: the `stress` command: slowloris, idle, flood, slow-reader
 //!   and oversize scenarios, with a probe client measuring meanwhile.
 #![forbid(unsafe_code)]
@@ -34,6 +35,7 @@
 pub mod baseline;
 pub mod capture;
 pub mod case;
+pub mod cli;
 pub mod client;
 pub mod fixture;
 pub mod http;

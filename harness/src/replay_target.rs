@@ -38,6 +38,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
+use crate::cli::usage_error;
 use crate::fixture::{load_all, Fixture};
 use crate::redact::Redactions;
 use crate::replay::{
@@ -463,21 +464,11 @@ pub fn default_name(target: &str) -> String {
     name.trim_matches('-').to_owned()
 }
 
-fn usage_error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
-}
-
 /// Entry point of `harness replay`.
 pub fn main(args: &[String]) -> ExitCode {
-    let args = match Args::try_parse_from(
-        std::iter::once("harness replay".to_owned()).chain(args.iter().cloned()),
-    ) {
+    let args: Args = match crate::cli::parse_args("harness replay", args) {
         Ok(args) => args,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
+        Err(code) => return code,
     };
     let root = default_root();
     let name = args
@@ -542,7 +533,7 @@ pub fn main(args: &[String]) -> ExitCode {
             Ok(addr) => addr,
             Err(e) => return usage_error(e),
         };
-    if let Err(e) = std::net::TcpStream::connect_timeout(&addr, timeout) {
+    if let Err(e) = crate::run::check_reachable(addr, timeout) {
         eprintln!("error: cannot connect to {addr}: {e} (is the server running?)");
         return ExitCode::FAILURE;
     }

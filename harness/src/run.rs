@@ -20,13 +20,15 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 
+use crate::baseline::{check_baseline, failing_ids};
 use crate::case::{load_all, Case, Level};
+use crate::cli::usage_error;
 use crate::client::Options;
 use crate::progress::{handle_ctrl_c, interrupted, Watch, INTERRUPTED_EXIT};
 use crate::replay::start_reference_server;
 use crate::report::{Annotations, CaseResult, Report};
 use crate::schedule::{run_cases, RunOutcome, NOT_RUN};
-use crate::verdict::{judge, Outcome};
+use crate::verdict::judge;
 
 /// Judge an HTTP/1.1 server by the RFC 9110/9112 conformance cases.
 #[derive(Debug, Parser)]
@@ -248,11 +250,10 @@ fn is_not_run(result: &CaseResult) -> bool {
 }
 
 /// Checks once, before any case, that the target takes a connection: a
-/// target that refuses or does not answer the connect is one message.
-pub fn check_reachable(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
-    std::net::TcpStream::connect_timeout(&addr, timeout)
-        .map(drop)
-        .map_err(|e| format!("cannot connect to {addr}: {e}; is the server running?"))
+/// target that refuses or does not answer the connect is one message,
+/// which each command words (and exits with) as it always has.
+pub fn check_reachable(addr: SocketAddr, timeout: Duration) -> io::Result<()> {
+    std::net::TcpStream::connect_timeout(&addr, timeout).map(drop)
 }
 
 /// The default number of parallel cases: 8 per CPU, at least 32. Cases
@@ -347,94 +348,6 @@ pub fn target_host_port(target: &str) -> Result<String, String> {
     })
 }
 
-/// Reads a baseline: a JSON list of ids, a JSON object with a `failing`
-/// list, or plain text with one id a line (`#` starts a comment).
-pub fn read_baseline(text: &str) -> Result<BTreeSet<String>, String> {
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('[') || trimmed.starts_with('{') {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-        let list = match &value {
-            serde_json::Value::Array(list) => list,
-            serde_json::Value::Object(map) => match map.get("failing") {
-                Some(serde_json::Value::Array(list)) => list,
-                _ => return Err("a JSON object baseline needs a \"failing\" list".into()),
-            },
-            _ => unreachable!("starts with [ or {{"),
-        };
-        return list
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| format!("{v} is not a case id string"))
-            })
-            .collect();
-    }
-    let mut ids = BTreeSet::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let name_char = |b: u8| b.is_ascii_alphanumeric() || b"-_./".contains(&b);
-        if !line.bytes().all(name_char) {
-            return Err(format!(
-                "line {}: {line:?} is not a case id; write one category/id or id a line \
-                 (# starts a comment), or a JSON list",
-                n + 1
-            ));
-        }
-        ids.insert(line.to_owned());
-    }
-    Ok(ids)
-}
-
-/// A baseline file listing `ids` (`category/id` or `id`), one a line,
-/// with a comment header.
-pub fn write_baseline_text(ids: &BTreeSet<String>) -> String {
-    let mut out = String::from(
-        "# Known failing conformance cases, one category/id a line (harness run --write-baseline).\n\
-         # With --baseline, only failures not listed here fail the run.\n",
-    );
-    for id in ids {
-        out.push_str(id);
-        out.push('\n');
-    }
-    out
-}
-
-/// What a run means against a baseline.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BaselineCheck {
-    /// Failing now, not listed: these fail the run.
-    pub new_failures: Vec<String>,
-    /// Listed, and passing (or warning) now: the baseline can shrink.
-    pub now_passing: Vec<String>,
-}
-
-/// Ids of the cases that count as failures: FAIL or ERROR.
-pub fn failing_ids(results: &[CaseResult]) -> BTreeSet<String> {
-    results
-        .iter()
-        .filter(|r| matches!(r.verdict.outcome, Outcome::Fail | Outcome::Error))
-        .map(|r| r.case.id.clone())
-        .collect()
-}
-
-/// Compares a run with a baseline; listed ids not run this time are ignored.
-pub fn check_baseline(results: &[CaseResult], baseline: &BTreeSet<String>) -> BaselineCheck {
-    let failing = failing_ids(results);
-    BaselineCheck {
-        new_failures: failing.difference(baseline).cloned().collect(),
-        now_passing: results
-            .iter()
-            .filter(|r| baseline.contains(&r.case.id) && !failing.contains(&r.case.id))
-            .map(|r| r.case.id.clone())
-            .collect(),
-    }
-}
-
 /// What the reports mark: the failures the baseline lists; with
 /// `--write-baseline` (the run exits 0), every failure of an uninterrupted
 /// run, since the file written lists them all.
@@ -480,21 +393,11 @@ fn write_baseline_file(path: &Path, report: &Report, status: u8) -> ExitCode {
     }
 }
 
-fn usage_error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
-}
-
 /// Entry point of `harness run`.
 pub fn main(args: &[String]) -> ExitCode {
-    let args = match Args::try_parse_from(
-        std::iter::once("harness run".to_owned()).chain(args.iter().cloned()),
-    ) {
+    let args: Args = match crate::cli::parse_args("harness run", args) {
         Ok(args) => args,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
+        Err(code) => return code,
     };
     let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
     let cases = match load_all(&dir) {
@@ -565,7 +468,9 @@ pub fn main(args: &[String]) -> ExitCode {
 
     if args.target.is_some() {
         if let Err(e) = check_reachable(addr, options.timeout) {
-            return usage_error(e);
+            return usage_error(format!(
+                "cannot connect to {addr}: {e}; is the server running?"
+            ));
         }
     }
     let start = Instant::now();

@@ -179,14 +179,9 @@ pub fn render_exchange(target: &str, request: &[u8], response: &[u8], end: End) 
 
 /// Entry point of `harness send`.
 pub fn main(args: &[String]) -> ExitCode {
-    let args = match Args::try_parse_from(
-        std::iter::once("harness send".to_owned()).chain(args.iter().cloned()),
-    ) {
+    let args: Args = match crate::cli::parse_args("harness send", args) {
         Ok(args) => args,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
+        Err(code) => return code,
     };
     let request = match (&args.file, &args.bytes) {
         (Some(path), _) => match std::fs::read(path) {

@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 
+use crate::cli::usage_error;
 use crate::fixture::{self, Sidecar};
 use crate::render::escape;
 use crate::replay::{exchange, method_of, start_reference_server, Target};
@@ -435,29 +436,21 @@ struct Args {
     allow_remote: bool,
 }
 
-fn usage_error(message: impl fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
-}
-
 /// Entry point of `harness shrink`.
 pub fn main(args: &[String]) -> ExitCode {
-    let args = match Args::try_parse_from(
-        std::iter::once("harness shrink".to_owned()).chain(args.iter().cloned()),
-    ) {
+    let args: Args = match crate::cli::parse_args("harness shrink", args) {
         Ok(args) => args,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
+        Err(code) => return code,
     };
-    let (bytes, from, stem) = match (&args.fixture, &args.case) {
+    // `given` is the flag as the sidecar's `how` repeats it.
+    let (bytes, from, stem, given) = match (&args.fixture, &args.case) {
         (Some(path), _) => match std::fs::read(path) {
             Ok(bytes) => {
                 let stem = path
                     .file_stem()
                     .map_or("request".into(), |s| s.to_string_lossy().into_owned());
-                (bytes, path.display().to_string(), stem)
+                let given = format!("--fixture {}", path.display());
+                (bytes, path.display().to_string(), stem, given)
             }
             Err(e) => return usage_error(format!("--fixture {}: {e}", path.display())),
         },
@@ -475,6 +468,7 @@ pub fn main(args: &[String]) -> ExitCode {
                     case.bytes(),
                     format!("case {}/{}", case.category, case.id),
                     case.id,
+                    format!("--case {id}"),
                 ),
                 None => {
                     return usage_error(format!(
@@ -484,7 +478,7 @@ pub fn main(args: &[String]) -> ExitCode {
                 }
             }
         }
-        (None, None) => return usage_error("give --fixture FILE or --case ID"),
+        (None, None) => unreachable!("clap requires --fixture or --case"),
     };
     let target_name = crate::replay_target::default_name(&args.target);
     let stem = args
@@ -558,15 +552,7 @@ pub fn main(args: &[String]) -> ExitCode {
     );
     let sidecar = Sidecar {
         client: "harness-shrink".into(),
-        how: format!(
-            "harness shrink --target {} {}",
-            args.target,
-            match (&args.fixture, &args.case) {
-                (Some(p), _) => format!("--fixture {}", p.display()),
-                (None, Some(id)) => format!("--case {id}"),
-                _ => String::new(),
-            }
-        ),
+        how: format!("harness shrink --target {} {given}", args.target),
         notes: Some(
             format!(
                 "Shrunk from {from} ({} bytes to {}, {} attempts{}). The reference server answers \

@@ -764,6 +764,32 @@ pub fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
     apply_at(bytes, m, body_start)
 }
 
+/// Sets the value of the first field line called `name` (ASCII
+/// case-insensitive, no whitespace before the colon) to ` {text}`, or else
+/// adds `name: text` before the first field line. A head with no field
+/// line is left as it is.
+fn set_field(bytes: &mut Vec<u8>, name: &str, text: &str) {
+    let prefix = format!("{}:", name.to_ascii_lowercase()).into_bytes();
+    let lines = field_lines(bytes);
+    let found = lines.iter().find(|l| {
+        bytes[l.start..l.end]
+            .to_ascii_lowercase()
+            .starts_with(&prefix)
+    });
+    match found {
+        Some(l) => {
+            let value = l.start + prefix.len();
+            bytes.splice(value..l.end - 2, format!(" {text}").into_bytes());
+        }
+        None => {
+            if let Some(first) = lines.first() {
+                let at = first.start;
+                bytes.splice(at..at, format!("{name}: {text}\r\n").into_bytes());
+            }
+        }
+    }
+}
+
 /// Applies one mutation in place, reading a chunked body from `body_start`.
 pub fn apply_at(bytes: &mut Vec<u8>, m: &Mutation, body_start: usize) {
     match m {
@@ -817,47 +843,8 @@ pub fn apply_at(bytes: &mut Vec<u8>, m: &Mutation, body_start: usize) {
                 }
             }
         }
-        Mutation::ContentLength(text) => {
-            let lines = field_lines(bytes);
-            let found = lines.iter().find(|l| {
-                bytes[l.start..l.end]
-                    .to_ascii_lowercase()
-                    .starts_with(b"content-length:")
-            });
-            match found {
-                Some(l) => {
-                    let value = l.start + b"content-length:".len();
-                    bytes.splice(value..l.end - 2, format!(" {text}").into_bytes());
-                }
-                None => {
-                    if let Some(first) = lines.first() {
-                        let at = first.start;
-                        bytes.splice(at..at, format!("Content-Length: {text}\r\n").into_bytes());
-                    }
-                }
-            }
-        }
-        Mutation::TransferEncoding(text) => {
-            let lines = field_lines(bytes);
-            let found = lines.iter().find(|l| {
-                bytes[l.start..l.end]
-                    .to_ascii_lowercase()
-                    .starts_with(b"transfer-encoding:")
-            });
-            match found {
-                Some(l) => {
-                    let value = l.start + b"transfer-encoding:".len();
-                    bytes.splice(value..l.end - 2, format!(" {text}").into_bytes());
-                }
-                None => {
-                    if let Some(first) = lines.first() {
-                        let at = first.start;
-                        let line = format!("Transfer-Encoding: {text}\r\n");
-                        bytes.splice(at..at, line.into_bytes());
-                    }
-                }
-            }
-        }
+        Mutation::ContentLength(text) => set_field(bytes, "Content-Length", text),
+        Mutation::TransferEncoding(text) => set_field(bytes, "Transfer-Encoding", text),
         Mutation::ChunkSize(i, text) => {
             let sizes = chunk_sizes(bytes, body_start);
             if !sizes.is_empty() {
@@ -923,4 +910,52 @@ pub fn http_noise(fragments: Range<usize>) -> impl Strategy<Value = Wire> {
         .prop_map(<[u8]>::to_vec),
     ];
     proptest::collection::vec(fragment, fragments).prop_map(|v| Wire(v.concat()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn applied(request: &[u8], m: Mutation) -> Vec<u8> {
+        let mut bytes = request.to_vec();
+        apply(&mut bytes, &m);
+        bytes
+    }
+
+    const WITHOUT: &[u8] = b"POST / HTTP/1.1\r\nHost: a\r\n\r\nabc";
+    const BOTH: &[u8] = b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: x\r\n\r\n";
+
+    #[test]
+    fn content_length_mutation_replaces_the_value_or_adds_the_field() {
+        let with = b"POST / HTTP/1.1\r\nHost: a\r\ncontent-LENGTH:3\r\n\r\nabc";
+        assert_eq!(
+            applied(with, Mutation::ContentLength("+4".into())),
+            b"POST / HTTP/1.1\r\nHost: a\r\ncontent-LENGTH: +4\r\n\r\nabc"
+        );
+        assert_eq!(
+            applied(WITHOUT, Mutation::ContentLength("1, 1".into())),
+            b"POST / HTTP/1.1\r\nContent-Length: 1, 1\r\nHost: a\r\n\r\nabc"
+        );
+        assert_eq!(
+            applied(BOTH, Mutation::ContentLength("7".into())),
+            b"POST / HTTP/1.1\r\nContent-Length: 7\r\nTransfer-Encoding: x\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn transfer_encoding_mutation_replaces_the_value_or_adds_the_field() {
+        let with = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nabc";
+        assert_eq!(
+            applied(with, Mutation::TransferEncoding("chunked,".into())),
+            b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked,\r\n\r\nabc"
+        );
+        assert_eq!(
+            applied(WITHOUT, Mutation::TransferEncoding("chunked".into())),
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nHost: a\r\n\r\nabc"
+        );
+        assert_eq!(
+            applied(BOTH, Mutation::TransferEncoding("y".into())),
+            b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: y\r\n\r\n"
+        );
+    }
 }

@@ -301,7 +301,7 @@ fn probe_once(addr: SocketAddr) -> (bool, Duration) {
         let mut s = TcpStream::connect_timeout(&addr, PROBE_TIMEOUT)?;
         s.set_read_timeout(Some(PROBE_TIMEOUT))?;
         s.set_write_timeout(Some(PROBE_TIMEOUT))?;
-        s.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+        s.write_all(crate::client::PROBE)?;
         let mut got = Vec::new();
         let mut buf = [0u8; 16384];
         loop {
@@ -326,15 +326,18 @@ fn probe_once(addr: SocketAddr) -> (bool, Duration) {
 
 /// Whether `got` holds a whole response with a Content-Length body.
 fn response_complete(got: &[u8]) -> bool {
-    let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") else {
+    let Some(end) = crate::http::crlf_head_len(got) else {
         return false;
     };
-    let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+    // Not `http::field`: that stops at a bare-LF empty line, skips the
+    // status line and trims only ASCII whitespace, where this reads every
+    // line of the CRLF-ended head and trims any whitespace.
+    let head = String::from_utf8_lossy(&got[..end - 4]).to_ascii_lowercase();
     let length = head
         .lines()
         .find_map(|l| l.strip_prefix("content-length:"))
         .and_then(|v| v.trim().parse::<usize>().ok());
-    length.is_some_and(|n| got.len() >= end + 4 + n)
+    length.is_some_and(|n| got.len() >= end + n)
 }
 
 /// The status code of a response that starts `got`.
@@ -944,14 +947,9 @@ struct Report<'a> {
 
 /// `harness stress ARGS...`.
 pub fn main(args: &[String]) -> ExitCode {
-    let args = match Args::try_parse_from(
-        std::iter::once("harness stress".to_owned()).chain(args.iter().cloned()),
-    ) {
+    let args: Args = match crate::cli::parse_args("harness stress", args) {
         Ok(args) => args,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
+        Err(code) => return code,
     };
     if let Some(pid) = args.pid {
         if proc_sample(pid).is_none() {
@@ -981,7 +979,7 @@ pub fn main(args: &[String]) -> ExitCode {
             }
         },
     };
-    if let Err(e) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
+    if let Err(e) = crate::run::check_reachable(addr, Duration::from_secs(2)) {
         eprintln!("error: {addr}: {e} (is the server running?)");
         return ExitCode::from(2);
     }

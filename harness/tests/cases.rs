@@ -6,12 +6,11 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
+use harness::baseline::{check_baseline, read_baseline, write_baseline_text};
 use harness::case::{describe, load_all, Case, ErrorKind, Level, StatusPattern};
 use harness::client::{request_methods, Closed, Observation, Probe, ReceivedResponse};
 use harness::report::{CaseResult, Report};
-use harness::run::{
-    check_baseline, id_matches, read_baseline, section_matches, write_baseline_text, Selection,
-};
+use harness::run::{id_matches, section_matches, Selection};
 use harness::verdict::{judge, Outcome};
 
 mod common;

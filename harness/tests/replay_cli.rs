@@ -4,7 +4,7 @@
 //! must give exactly that diff, and `--accept` must adopt it.
 use std::fs;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -63,17 +63,8 @@ fn fixtures() -> PathBuf {
 /// differs every time; with `moved`, `/test.jpg` is 404. Persistent
 /// connections, pipelining in order, closes at end of stream.
 fn start_server(moved: bool) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
     let clock = Arc::new(AtomicU64::new(0));
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { return };
-            let clock = Arc::clone(&clock);
-            std::thread::spawn(move || serve(stream, moved, &clock));
-        }
-    });
-    addr
+    common::start_server(move |stream| serve(stream, moved, &clock))
 }
 
 fn serve(mut stream: TcpStream, moved: bool, clock: &AtomicU64) {

@@ -4,7 +4,7 @@
 //! and, like a careful server, rejects a request without Host.
 use std::fs;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -28,15 +28,7 @@ enum Mode {
 
 /// Answers one request per connection as `mode` says, then closes.
 fn start_server(mode: Mode) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { return };
-            std::thread::spawn(move || serve(stream, mode));
-        }
-    });
-    addr
+    common::start_server(move |stream| serve(stream, mode))
 }
 
 fn serve(mut stream: TcpStream, mode: Mode) {

@@ -32,13 +32,15 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Starts `serve` on 127.0.0.1:0, one thread per connection; the server
-/// lives as long as the test process.
-pub fn start_server(serve: fn(TcpStream)) -> SocketAddr {
+/// Starts `serve` on 127.0.0.1:0, one thread per connection, each with
+/// its own clone of `serve` (what it captures is shared through those
+/// clones, an `Arc` say); the server lives as long as the test process.
+pub fn start_server(serve: impl Fn(TcpStream) + Clone + Send + 'static) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
+            let serve = serve.clone();
             std::thread::spawn(move || serve(stream));
         }
     });
