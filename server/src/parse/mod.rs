@@ -549,8 +549,11 @@ fn parse_field<'b>(
         let Some(n) = line_end(buf, pos, config)? else {
             return Ok(None);
         };
-        // OWS after the value is not part of it either.
-        let value = trim_end_ows(&buf[value_start..pos]);
+        // OWS after the value is not part of it either (RFC 9112 §5).
+        // These bytes are field-vchar, SP and HTAB only (`field_value_len`
+        // stops at every other control), so the ASCII whitespace trimmed
+        // here is OWS.
+        let value = buf[value_start..pos].trim_ascii_end();
         return Ok(Some((Header { name, value }, pos + n)));
     }
     // RFC 9110 §5.5: NUL and other controls are not field-vchar; "a
@@ -628,15 +631,6 @@ fn field_value_len(bytes: &[u8]) -> usize {
         i = at + 1;
     }
     i + scan(&bytes[i..], &FIELD_VALUE)
-}
-
-/// `bytes` without the SP and HTAB at its end.
-#[inline]
-fn trim_end_ows(mut bytes: &[u8]) -> &[u8] {
-    while let [rest @ .., b' ' | b'\t'] = bytes {
-        bytes = rest;
-    }
-    bytes
 }
 
 /// Which of the four forms `target` has, given the method (RFC 9112 §3.2).
