@@ -6,7 +6,7 @@
 //! Nothing is copied: every field is a slice of the caller's buffer, and the
 //! header slots are the caller's too, so a request costs no allocation.
 
-pub mod table;
+pub(crate) mod table;
 
 pub use table::TOKEN;
 use table::{FIELD_VALUE, REG_NAME, SCHEME, TARGET, TARGET_CLASS};
@@ -673,7 +673,7 @@ fn check_percent(target: &[u8], offset: usize) -> Result<(), Error> {
         if target[i] == b'%' {
             let ok = target
                 .get(i + 1..i + 3)
-                .is_some_and(|h| table::is_hex(h[0]) && table::is_hex(h[1]));
+                .is_some_and(|h| h[0].is_ascii_hexdigit() && h[1].is_ascii_hexdigit());
             if !ok {
                 return Err(Error::new(ErrorKind::Target, offset + i));
             }
