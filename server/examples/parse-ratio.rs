@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use server::parse::{parse_request, Config, Header, Status};
 
-#[path = "../benches/heads.rs"]
+#[path = "../benches/heads/mod.rs"]
 mod heads;
 
 fn median(mut v: Vec<f64>) -> f64 {

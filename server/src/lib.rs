@@ -25,7 +25,7 @@
 //!   [`static_files`] (a folder under `/files/`) and [`cgi`] (scripts
 //!   under `/cgi-bin/`, RFC 3875).
 // `unsafe` only where a comment proves it sound and a test covers it
-// (`parse::ascii`).
+// (`parse::ascii` and its callers, `socket::recv_now`).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -13,7 +13,7 @@
 //! A flat state machine, one small function per state, fed pieces of any
 //! size: a split anywhere gives the same result as the whole.
 use super::{Error, ErrorKind};
-use crate::parse::TOKEN;
+use crate::parse::{table, TOKEN};
 
 /// Most bytes of chunk extensions on one chunk line; more is an error.
 /// Extensions carry nothing this server uses, so the bound only stops a
@@ -193,7 +193,7 @@ impl ChunkedDecoder {
 
     /// `chunk-size = 1*HEXDIG`, then `;`, BWS or CR.
     fn read_size(&mut self, b: u8) -> Result<State, ErrorKind> {
-        if let Some(d) = (b as char).to_digit(16) {
+        if let Some(d) = table::hex_value(b) {
             self.size_digits += 1;
             if self.size_digits > MAX_SIZE_DIGITS {
                 return Err(ErrorKind::ChunkSizeOverflow);

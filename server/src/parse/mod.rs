@@ -6,7 +6,7 @@
 //! Nothing is copied: every field is a slice of the caller's buffer, and the
 //! header slots are the caller's too, so a request costs no allocation.
 
-pub mod table;
+pub(crate) mod table;
 
 pub use table::TOKEN;
 use table::{FIELD_VALUE, REG_NAME, SCHEME, TARGET, TARGET_CLASS};
@@ -344,7 +344,11 @@ fn parse_method(buf: &[u8], start: usize, line: LineLimit) -> Step<(&str, usize)
         };
         return Err(Error::new(kind, pos));
     }
-    Ok(Some((ascii(&buf[start..pos]), pos + 1)))
+    // SAFETY: `buf[start..pos]` was scanned with TOKEN, which admits only
+    // ASCII (`tables_admit_only_ascii`).
+    #[allow(unsafe_code)]
+    let method = unsafe { ascii(&buf[start..pos]) };
+    Ok(Some((method, pos + 1)))
 }
 
 /// request-target (RFC 9112 §3.2) and the SP after it: scan to the next
@@ -388,7 +392,11 @@ fn parse_target<'b>(
     } else {
         classify_target(method, target, start)?
     };
-    Ok(Some((ascii(target), form, pos + 1)))
+    // SAFETY: `target` was scanned with TARGET_CLASS, which admits only
+    // ASCII (`tables_admit_only_ascii`).
+    #[allow(unsafe_code)]
+    let target = unsafe { ascii(target) };
+    Ok(Some((target, form, pos + 1)))
 }
 
 /// `HTTP-version = HTTP-name "/" DIGIT "." DIGIT`, case-sensitive (RFC
@@ -522,7 +530,10 @@ fn parse_field<'b>(
     if full {
         return Err(Error::new(ErrorKind::TooManyHeaders, start));
     }
-    let name = ascii(&buf[start..pos]);
+    // SAFETY: `buf[start..pos]` was scanned with TOKEN, which admits only
+    // ASCII (`tables_admit_only_ascii`).
+    #[allow(unsafe_code)]
+    let name = unsafe { ascii(&buf[start..pos]) };
     pos += 1;
 
     // OWS before the value is not part of it (RFC 9112 §5).
@@ -538,8 +549,11 @@ fn parse_field<'b>(
         let Some(n) = line_end(buf, pos, config)? else {
             return Ok(None);
         };
-        // OWS after the value is not part of it either.
-        let value = trim_end_ows(&buf[value_start..pos]);
+        // OWS after the value is not part of it either (RFC 9112 §5).
+        // These bytes are field-vchar, SP and HTAB only (`field_value_len`
+        // stops at every other control), so the ASCII whitespace trimmed
+        // here is OWS.
+        let value = buf[value_start..pos].trim_ascii_end();
         return Ok(Some((Header { name, value }, pos + n)));
     }
     // RFC 9110 §5.5: NUL and other controls are not field-vchar; "a
@@ -619,15 +633,6 @@ fn field_value_len(bytes: &[u8]) -> usize {
     i + scan(&bytes[i..], &FIELD_VALUE)
 }
 
-/// `bytes` without the SP and HTAB at its end.
-#[inline]
-fn trim_end_ows(mut bytes: &[u8]) -> &[u8] {
-    while let [rest @ .., b' ' | b'\t'] = bytes {
-        bytes = rest;
-    }
-    bytes
-}
-
 /// Which of the four forms `target` has, given the method (RFC 9112 §3.2).
 fn classify_target(method: &str, target: &[u8], offset: usize) -> Result<TargetForm, Error> {
     let bad = |i: usize| Err(Error::new(ErrorKind::Target, offset + i));
@@ -668,7 +673,7 @@ fn check_percent(target: &[u8], offset: usize) -> Result<(), Error> {
         if target[i] == b'%' {
             let ok = target
                 .get(i + 1..i + 3)
-                .is_some_and(|h| table::is_hex(h[0]) && table::is_hex(h[1]));
+                .is_some_and(|h| h[0].is_ascii_hexdigit() && h[1].is_ascii_hexdigit());
             if !ok {
                 return Err(Error::new(ErrorKind::Target, offset + i));
             }
@@ -758,17 +763,21 @@ pub(crate) fn check_authority(authority: &[u8], need_port: bool) -> Result<(), u
     }
 }
 
-/// The method, the target or a field name as text.
+/// The method, the target or a field name as text, without checking the
+/// bytes again: the caller has just scanned them with a table of this
+/// module ([`TOKEN`], `TARGET_CLASS`), and checking again here cost a
+/// quarter of the parse.
 ///
-/// Every caller passes bytes that a table of this module has admitted one
-/// by one ([`TOKEN`], `TARGET_CLASS`), and no table admits a byte above
-/// 0x7F (`tables_admit_only_ascii` checks each): the bytes are ASCII, so
-/// they are UTF-8, which is all `from_utf8_unchecked` asks. Checking again
-/// here cost a quarter of the parse.
+/// # Safety
+///
+/// `bytes` must be ASCII. No table of this module admits a byte above 0x7F
+/// (`tables_admit_only_ascii` checks each), so bytes that one admitted
+/// one by one are.
 #[inline]
 #[allow(unsafe_code)]
-fn ascii(bytes: &[u8]) -> &str {
+unsafe fn ascii(bytes: &[u8]) -> &str {
     debug_assert!(bytes.is_ascii());
-    // SAFETY: ASCII, as said above.
+    // SAFETY: ASCII is UTF-8, which is all `from_utf8_unchecked` asks; the
+    // caller promises ASCII.
     unsafe { std::str::from_utf8_unchecked(bytes) }
 }

@@ -85,12 +85,7 @@ pub static TARGET_CLASS: [u8; 256] = {
     t
 };
 
-/// Whether `b` is `HEXDIG` (RFC 5234 appendix B.1, either case).
-pub fn is_hex(b: u8) -> bool {
-    hex_value(b).is_some()
-}
-
-/// The value of the `HEXDIG` `b`, either case.
+/// The value of the `HEXDIG` `b` (RFC 5234 appendix B.1), either case.
 pub fn hex_value(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),

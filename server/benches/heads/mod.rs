@@ -2,7 +2,11 @@
 //! from `fixtures/captures/`, and a minimal request.
 //!
 //! Shared by `benches/parse.rs` and `examples/parse-ratio.rs` (`#[path]`).
+//! A folder with `mod.rs`, not `benches/heads.rs`: Cargo would build that
+//! as a bench target of its own, with nothing in it.
 use std::path::Path;
+
+use server::parse::{parse_request, Config, Header, Status};
 
 /// The smallest valid HTTP/1.1 request: a request-line and Host.
 pub const MINIMAL: &[u8] = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
@@ -29,11 +33,10 @@ pub fn heads() -> Vec<(String, Vec<u8>)> {
             let path = root.join(format!("{name}.http"));
             let bytes = std::fs::read(&path)
                 .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-            let end = bytes
-                .windows(4)
-                .position(|w| w == b"\r\n\r\n")
-                .map(|i| i + 4)
-                .unwrap_or_else(|| panic!("{} has no end of head", path.display()));
+            let end = match parse_request(&bytes, &mut [Header::EMPTY; 100], &Config::default()) {
+                Ok(Status::Complete(request)) => request.head_len,
+                other => panic!("{} is not a whole head: {other:?}", path.display()),
+            };
             (name.replace('/', "_"), bytes[..end].to_vec())
         })
         .collect();
