@@ -71,6 +71,10 @@ cleanup() {
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT
+# The servers' output outlives the throwaway folder, as the other scripts' does.
+LOGS="$ROOT/target/bench"
+mkdir -p "$LOGS"
+rm -f "$LOGS"/*.out "$LOGS"/*.log
 
 log "building the reference server and the peers (release)"
 timeout 1800 cargo build --release -q -p server
@@ -91,13 +95,13 @@ SERVERS=()   # name|port|pid
 start() { # NAME PORT CMD...: start in the background with stderr to a file
   local name="$1" port="$2"
   shift 2
-  "$@" >"$WORK/$name.out" 2>"$WORK/$name.log" &
+  "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.log" &
   local pid=$!
   PIDS+=("$pid")
   if wait_port "$port" "$pid"; then
     SERVERS+=("$name|$port|$pid")
   else
-    log "$name did not start; see $WORK/$name.log"
+    log "$name did not start; see $LOGS/$name.log"
   fi
 }
 
