@@ -31,6 +31,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=lib/servers.sh
+. scripts/lib/servers.sh
 
 ROUNDS=3
 SECONDS_PER_RUN=3
@@ -55,7 +57,6 @@ if [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 20 ] || [ "$SECONDS_PER_RUN" -lt 1 ] |
   exit 2
 fi
 
-wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 log() { echo "bench: $*" >&2; }
 
 if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null || [ ! -x /usr/bin/time ]; then
@@ -63,41 +64,25 @@ if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null || [ ! -x /usr/b
   DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq wrk nginx time >/dev/null
 fi
 
-WORK="$(mktemp -d /tmp/h1check-bench.XXXXXX)"
-chmod 755 "$WORK"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
+servers_init bench
+# The servers' output outlives the throwaway folder, as the other scripts' does.
+LOGS="$ROOT/target/bench"
+mkdir -p "$LOGS"
+rm -f "$LOGS"/*.out "$LOGS"/*.log
 
 log "building the reference server and the peers (release)"
 timeout 1800 cargo build --release -q -p server
 timeout 1800 cargo build --release -q --manifest-path peers/Cargo.toml
 PEERS="$ROOT/peers/target/release"
 
-wait_port() { # PORT PID: up to 10 s for the port to accept connections
-  local port="$1" pid="$2"
-  for _ in $(seq 100); do
-    if ! kill -0 "$pid" 2>/dev/null; then return 1; fi
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
-
 SERVERS=()   # name|port|pid
 start() { # NAME PORT CMD...: start in the background with stderr to a file
   local name="$1" port="$2"
   shift 2
-  "$@" >"$WORK/$name.out" 2>"$WORK/$name.log" &
-  local pid=$!
-  PIDS+=("$pid")
-  if wait_port "$port" "$pid"; then
-    SERVERS+=("$name|$port|$pid")
+  if start_server "$port" "$LOGS/$name.out" "$LOGS/$name.log" "$@"; then
+    SERVERS+=("$name|$port|$STARTED")
   else
-    log "$name did not start; see $WORK/$name.log"
+    log "$name did not start; see $LOGS/$name.log"
   fi
 }
 
@@ -130,30 +115,8 @@ if [ -n "$ONLY" ] && wanted threads-yield; then
 fi
 port=$((port + 1))
 if wanted nginx; then
-  mkdir -p "$WORK/nginx/tmp" "$WORK/nginx/logs" "$WORK/www"
-  printf 'hello\n' > "$WORK/www/index.html"
-  chmod -R a+rX "$WORK/www"
-  cat > "$WORK/nginx/nginx.conf" <<EOF
-user www-data;
-worker_processes auto;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log;
-events { worker_connections 1024; }
-http {
-    access_log $WORK/nginx/logs/access.log;
-    client_body_temp_path $WORK/nginx/tmp/body;
-    proxy_temp_path $WORK/nginx/tmp/proxy;
-    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-    scgi_temp_path $WORK/nginx/tmp/scgi;
-    types { text/html html; }
-    server {
-        listen 127.0.0.1:$port;
-        root $WORK/www;
-        index index.html;
-    }
-}
-EOF
+  make_www $'hello\n'
+  nginx_conf "$port" auto 1024 "$WORK/nginx/logs/access.log"
   start nginx "$port" nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;'
 fi
 

@@ -18,6 +18,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=lib/servers.sh
+. scripts/lib/servers.sh
 
 INSTALL=1
 ONLY=""
@@ -33,30 +35,11 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-WORK="$(mktemp -d /tmp/h1check-matrix.XXXXXX)"
-chmod 755 "$WORK"
+POLICY_RC=""
+servers_init matrix
 RESULTS="$ROOT/target/matrix"
 mkdir -p "$RESULTS"
 rm -f "$RESULTS"/*.json "$RESULTS"/*.log
-PIDS=()
-POLICY_RC=""
-
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    # bounded wait: a server that ignores TERM gets KILL after 5 s
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
-  if [ -n "$POLICY_RC" ]; then rm -f "$POLICY_RC"; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -84,31 +67,15 @@ HARNESS="$ROOT/target/release/harness"
 PEERS="$ROOT/peers/target/release"
 
 # --- the site every static server serves -----------------------------------
-mkdir -p "$WORK/www"
-printf '<!DOCTYPE html>\n<title>h1check</title>\n<p>hello</p>\n' > "$WORK/www/index.html"
-cp server/assets/test.jpg "$WORK/www/test.jpg"
-chmod -R a+rX "$WORK/www"
-
-wait_port() { # PORT PID: up to 10 s for the port to accept connections
-  local port="$1" pid="$2"
-  for _ in $(seq 100); do
-    if ! kill -0 "$pid" 2>/dev/null; then return 1; fi
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
+make_www "$SITE_INDEX" server/assets/test.jpg
 
 SERVERS=()   # name|label|port
 start() { # NAME LABEL PORT CMD...: start in the background, remember its PID
   local name="$1" label="$2" port="$3"
   shift 3
-  "$@" >"$RESULTS/$name.log" 2>&1 &
-  local pid=$!
-  PIDS+=("$pid")
-  if wait_port "$port" "$pid"; then
+  if start_server "$port" "$RESULTS/$name.log" - "$@"; then
     SERVERS+=("$name|$label|$port")
-    log "$label on 127.0.0.1:$port (pid $pid)"
+    log "$label on 127.0.0.1:$port (pid $STARTED)"
   else
     log "$name did not start; see $RESULTS/$name.log"
   fi
@@ -122,31 +89,8 @@ fi
 port=$((port + 1))
 
 if wanted nginx && command -v nginx >/dev/null; then
-  mkdir -p "$WORK/nginx/tmp" "$WORK/nginx/logs"
-  cat > "$WORK/nginx/nginx.conf" <<EOF
-user www-data;
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/nginx/tmp/body;
-    proxy_temp_path $WORK/nginx/tmp/proxy;
-    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-    scgi_temp_path $WORK/nginx/tmp/scgi;
-    types { text/html html; image/jpeg jpg; }
-    server {
-        listen 127.0.0.1:$port;
-        server_name localhost;
-        root $WORK/www;
-        index index.html;
-    }
-}
-EOF
-  NGINX_VERSION="$(nginx -v 2>&1 | sed 's/.*nginx\///')"
-  start nginx "nginx $NGINX_VERSION" "$port" nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;'
+  nginx_conf "$port" 1 1024 off
+  start nginx "nginx $(nginx_version)" "$port" nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;'
 fi
 port=$((port + 1))
 
@@ -190,9 +134,6 @@ if wanted node && command -v node >/dev/null; then
 fi
 port=$((port + 1))
 
-crate_version() { # NAME: its version in peers/Cargo.lock
-  awk -v n="$1" '$0 == "name = \"" n "\"" { getline; gsub(/version = |"/, ""); print; exit }' peers/Cargo.lock
-}
 if wanted hyper && [ -x "$PEERS/hyper-hello" ]; then
   start hyper "hyper $(crate_version hyper)" "$port" "$PEERS/hyper-hello" "$port"
 fi

@@ -17,6 +17,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=lib/servers.sh
+. scripts/lib/servers.sh
 
 ONLY=""
 DOC=1
@@ -34,28 +36,11 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-WORK="$(mktemp -d /tmp/h1check-stress.XXXXXX)"
-chmod 755 "$WORK"
+servers_init stress
 RESULTS="$ROOT/target/stress"
 mkdir -p "$RESULTS"
 rm -f "$RESULTS"/*.json "$RESULTS"/*.log "$RESULTS"/*.txt
-PID=""
 
-stop() {
-  if [ -n "$PID" ]; then
-    kill "$PID" 2>/dev/null || true
-    # bounded wait: a server that ignores TERM gets KILL after 5 s
-    for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$PID" 2>/dev/null || true
-    wait "$PID" 2>/dev/null || true
-    PID=""
-  fi
-}
-cleanup() { stop; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 log() { printf '==> %s\n' "$*" >&2; }
 
 log "building the reference server, the harness and the peers"
@@ -64,37 +49,23 @@ timeout 1200 cargo build --release -q --manifest-path peers/Cargo.toml
 PEERS="$ROOT/peers/target/release"
 HARNESS="$ROOT/target/release/harness"
 
-mkdir -p "$WORK/www"
-printf '<!DOCTYPE html>\n<title>h1check</title>\n<p>hello</p>\n' > "$WORK/www/index.html"
-chmod -R a+rX "$WORK/www"
-
-wait_port() { # PORT PID: up to 10 s for the port to accept connections
-  local port="$1" pid="$2"
-  for _ in $(seq 100); do
-    if ! kill -0 "$pid" 2>/dev/null; then return 1; fi
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
+make_www "$SITE_INDEX"
 
 ORDER=()
 # NAME LABEL PORT CMD...: start, stress, stop.
 stress() {
   local name="$1" label="$2" port="$3"
   shift 3
-  "$@" >"$RESULTS/$name.log" 2>&1 &
-  PID=$!
-  if ! wait_port "$port" "$PID"; then
+  if ! start_server "$port" "$RESULTS/$name.log" - "$@"; then
     log "$name did not start; see $RESULTS/$name.log"
-    stop
+    stop_pids "$STARTED"
     return
   fi
   # nginx serves in its worker (a child of the master we started).
-  local measured="$PID"
+  local measured="$STARTED"
   if [ "$name" = nginx ]; then
     local child
-    child="$(cat "/proc/$PID/task/$PID/children" 2>/dev/null | awk '{print $1}')"
+    child="$(cat "/proc/$STARTED/task/$STARTED/children" 2>/dev/null | awk '{print $1}')"
     [ -n "$child" ] && measured="$child"
   fi
   log "$label on 127.0.0.1:$port (pid $measured)"
@@ -102,7 +73,7 @@ stress() {
     "${PASS[@]}" --json "$RESULTS/$name.json" | tee "$RESULTS/$name.txt" || true
   printf '%s\n' "$label" > "$RESULTS/$name.label"
   ORDER+=("$name")
-  stop
+  stop_pids "$STARTED"
 }
 
 port=$BASE_PORT
@@ -111,9 +82,6 @@ if wanted reference; then
 fi
 port=$((port + 1))
 
-crate_version() { # NAME: its version in peers/Cargo.lock
-  awk -v n="$1" '$0 == "name = \"" n "\"" { getline; gsub(/version = |"/, ""); print; exit }' peers/Cargo.lock
-}
 if wanted hyper; then
   stress hyper "hyper $(crate_version hyper)" "$port" "$PEERS/hyper-hello" "$port"
 fi
@@ -124,32 +92,8 @@ fi
 port=$((port + 1))
 
 if wanted nginx && command -v nginx >/dev/null; then
-  mkdir -p "$WORK/nginx/tmp" "$WORK/nginx/logs"
-  cat > "$WORK/nginx/nginx.conf" <<EOF
-user www-data;
-worker_processes 1;
-worker_rlimit_nofile 8192;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/nginx/tmp/body;
-    proxy_temp_path $WORK/nginx/tmp/proxy;
-    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-    scgi_temp_path $WORK/nginx/tmp/scgi;
-    types { text/html html; }
-    server {
-        listen 127.0.0.1:$port;
-        server_name localhost;
-        root $WORK/www;
-        index index.html;
-    }
-}
-EOF
-  NGINX_VERSION="$(nginx -v 2>&1 | sed 's/.*nginx\///')"
-  stress nginx "nginx $NGINX_VERSION" "$port" nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;'
+  nginx_conf "$port" 1 4096 off 'worker_rlimit_nofile 8192;'
+  stress nginx "nginx $(nginx_version)" "$port" nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;'
 fi
 
 TABLE="$RESULTS/table.md"
