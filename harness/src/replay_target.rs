@@ -668,6 +668,7 @@ mod tests {
         assert_eq!(folder.accept_pending().unwrap(), vec![snap.clone()]);
         assert!(!pending.exists());
         assert_eq!(folder.compare(&rendered(two)).unwrap(), Comparison::Same);
+        let _ = fs::remove_dir_all(&folder.dir);
     }
 
     #[test]
@@ -680,6 +681,7 @@ mod tests {
         };
         assert_eq!(folder.compare(&rendered(one)).unwrap(), Comparison::Same);
         assert!(!pending.exists());
+        let _ = fs::remove_dir_all(&folder.dir);
     }
 
     #[test]

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use harness::progress::longest_wait;
 
+mod common;
+
 #[test]
 fn a_sigint_stops_the_run_with_a_summary_and_incomplete_reports() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cases");
@@ -34,9 +36,7 @@ fn a_sigint_stops_the_run_with_a_summary_and_incomplete_reports() {
             let _ = first.send(());
         }
     });
-    let dir = std::env::temp_dir().join(format!("h1check-interrupt-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("reports");
     let (json, junit, html, baseline) = (
         dir.join("r.json"),
         dir.join("r.xml"),

@@ -5,7 +5,7 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -21,7 +21,7 @@ fn write_fixture(root: &Path, name: &str, bytes: &[u8], sidecar: &str) {
 }
 
 /// Five fixtures, two of them a recorded connection.
-fn fixtures() -> PathBuf {
+fn fixtures() -> common::TempDir {
     let root = temp_dir("fixtures");
     let hand = "client = \"hand-written\"\nhow = \"test\"\n";
     write_fixture(
@@ -138,7 +138,8 @@ fn files(dir: &Path) -> Vec<(String, String)> {
 #[test]
 fn same_server_twice_gives_no_diff_and_a_changed_one_gives_exactly_its_change() {
     let fixtures = fixtures();
-    let snapshots = temp_dir("snapshots").join("tiny");
+    let tmp = temp_dir("snapshots");
+    let snapshots = tmp.join("tiny");
     let server = start_server(false);
 
     let first = replay(server, &fixtures, &snapshots, &[]);
