@@ -160,7 +160,8 @@ pub fn absolute_path(target: &str) -> &str {
     }
 }
 
-fn options(allow: &'static str) -> Response {
+/// RFC 9110 §9.3.7: 200 with `Allow`.
+pub fn options(allow: &'static str) -> Response {
     // RFC 9110 §9.3.7 and §8.6: a 200 with `Content-Length: 0`, which a
     // 204 could not carry.
     let mut r = Response::empty(200);
@@ -168,8 +169,8 @@ fn options(allow: &'static str) -> Response {
     r
 }
 
-fn not_allowed(allow: &'static str) -> Response {
-    // RFC 9110 §15.5.6: a 405 MUST carry `Allow`.
+/// RFC 9110 §15.5.6: a 405 MUST carry `Allow`.
+pub fn not_allowed(allow: &'static str) -> Response {
     let mut r = Response::error(405, "This resource does not allow that method.");
     r.allow = Some(allow);
     r

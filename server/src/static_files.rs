@@ -15,11 +15,13 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::app::{not_allowed, options, FILES_PREFIX};
 use crate::parse::Request;
 use crate::request::values;
 use crate::response::{escape_html_into, Body, Response, HTML};
-use crate::site::{preconditions_at, Precondition};
+use crate::site::{not_allowed, options, preconditions_at, Precondition};
+
+/// Where the folder given to `--root` is served.
+pub const FILES_PREFIX: &str = "/files";
 
 /// `Allow` for everything under `/files/`.
 pub const ALLOW_FILES: &str = "GET, HEAD, OPTIONS";
