@@ -263,11 +263,7 @@ fn serve_file(req: &Request<'_, '_>, file: &Path, meta: &fs::Metadata) -> Respon
     }
     let ctype = content_type(file);
     // RFC 9110 §14.2: range handling is defined for GET only.
-    let range = if req.method == "GET" && if_range_holds(req, &v.etag, v.modified) {
-        single_range(req, len)
-    } else {
-        RangeAsk::None
-    };
+    let range = requested_range(req, len, &v.etag, v.modified);
     let (status, start, count) = match range {
         RangeAsk::None => (200, 0, len),
         RangeAsk::Satisfiable(first, last) => (206, first, last - first + 1),
@@ -321,6 +317,17 @@ pub enum RangeAsk {
     Satisfiable(u64, u64),
     /// A valid range that selects nothing: 416.
     Unsatisfiable,
+}
+
+/// The range a request asks of a representation of `len` bytes with
+/// validators `etag` and `modified`: RFC 9110 §14.2 (GET only) and
+/// §13.1.5 (`If-Range` must hold).
+fn requested_range(req: &Request<'_, '_>, len: u64, etag: &str, modified: SystemTime) -> RangeAsk {
+    if req.method == "GET" && if_range_holds(req, etag, modified) {
+        single_range(req, len)
+    } else {
+        RangeAsk::None
+    }
 }
 
 fn single_range(req: &Request<'_, '_>, len: u64) -> RangeAsk {
@@ -408,11 +415,11 @@ pub fn apply_range(
     etag: &str,
     modified: SystemTime,
 ) -> Response {
-    if req.method != "GET" || full.status != 200 || !if_range_holds(req, etag, modified) {
+    if full.status != 200 {
         return full;
     }
     let len = full.body.as_bytes().len() as u64;
-    match single_range(req, len) {
+    match requested_range(req, len, etag, modified) {
         RangeAsk::None => full,
         RangeAsk::Unsatisfiable => {
             let mut r =
