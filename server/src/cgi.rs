@@ -93,19 +93,7 @@ impl Cgi {
 }
 
 fn decode(s: &str) -> Option<Vec<u8>> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            out.push(u8::from_str_radix(s.get(i + 1..i + 3)?, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    (!out.contains(&0)).then_some(out)
+    crate::parse::table::percent_decode(s.as_bytes()).filter(|out| !out.contains(&0))
 }
 
 /// The environment of a script: the meta-variables of RFC 3875 §4.1 and

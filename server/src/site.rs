@@ -14,7 +14,7 @@
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use crate::parse::table::hex_value;
+use crate::parse::table::percent_decode as percent_decode_bytes;
 use crate::parse::{Request, TargetForm};
 use crate::request::values;
 use crate::response::{escape_html_into, Body, Response, HTML};
@@ -418,23 +418,12 @@ pub fn decode_form(body: &[u8]) -> Result<Vec<(String, String)>, FormError> {
 }
 
 fn percent_decode(input: &[u8]) -> Result<String, FormError> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hi = input.get(i + 1).and_then(|&b| hex_value(b));
-                let lo = input.get(i + 2).and_then(|&b| hex_value(b));
-                match (hi, lo) {
-                    (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
-                    _ => return Err(FormError::PercentEncoding),
-                }
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
+    // `+` is a space; swapped before the `%XX` are decoded, so that `%2B`
+    // stays a `+`.
+    let spaced: Vec<u8> = input
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let out = percent_decode_bytes(&spaced).ok_or(FormError::PercentEncoding)?;
     String::from_utf8(out).map_err(|_| FormError::Utf8)
 }
