@@ -24,6 +24,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use crate::parse::table::{FIELD_VALUE, TOKEN};
 use crate::parse::{Request, Version};
 use crate::response::{Body, Response};
 use crate::static_files::check_path;
@@ -307,11 +308,9 @@ fn translate(output: &[u8]) -> Response {
         };
         let name = &line[..colon];
         let value = line[colon + 1..].trim_ascii();
-        let token = !name.is_empty()
-            && name
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-        if !token || value.iter().any(|&b| b < 0x20 && b != b'\t' || b == 0x7f) {
+        // RFC 9110 §5.1: field-name = token; §5.5: the field-value bytes.
+        let token = !name.is_empty() && name.iter().all(|&b| TOKEN[usize::from(b)]);
+        if !token || !value.iter().all(|&b| FIELD_VALUE[usize::from(b)]) {
             return broken("a header line is not a valid field");
         }
         fields.push((std::str::from_utf8(name).expect("token is ASCII"), value));
