@@ -189,14 +189,13 @@ fn representation(
         Precondition::Proceed => crate::static_files::apply_range(req, r, etag, last_modified()),
         // RFC 9110 §15.4.5: the 304 carries the Date, ETag (and here
         // Last-Modified) a 200 would, and no content.
-        Precondition::NotModified => {
-            r.status = 304;
-            r.content_type = None;
-            r.body = Body::Static(b"");
-            r
-        }
+        Precondition::NotModified => Response {
+            etag: r.etag,
+            last_modified: r.last_modified,
+            ..Response::empty(304)
+        },
         Precondition::Failed => {
-            let mut e = Response::error(412, "A precondition in the request was false.");
+            let mut e = precondition_failed();
             e.etag = Some(etag);
             e
         }
@@ -212,6 +211,12 @@ pub enum Precondition {
     NotModified,
     /// Answer 412.
     Failed,
+}
+
+/// The 412 of [`Precondition::Failed`] (RFC 9110 §15.5.13); callers add
+/// the fields their resource carries.
+pub fn precondition_failed() -> Response {
+    Response::error(412, "A precondition in the request was false.")
 }
 
 /// Evaluates `If-Match`, `If-None-Match` and `If-Modified-Since` against a
@@ -330,7 +335,7 @@ fn post_form(req: &Request<'_, '_>, body: &[u8]) -> Response {
     // RFC 9110 §13.2.2: preconditions hold for POST too (`If-None-Match: *`
     // is false here, since `/` has a representation: 412).
     if preconditions(req, index_etag()) != Precondition::Proceed {
-        return Response::error(412, "A precondition in the request was false.");
+        return precondition_failed();
     }
     let form_type = values(req.headers, "content-type")
         .next()

@@ -18,7 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::parse::Request;
 use crate::request::values;
 use crate::response::{escape_html_into, Body, Response, HTML};
-use crate::site::{not_allowed, options, preconditions_at, Precondition};
+use crate::site::{not_allowed, options, precondition_failed, preconditions_at, Precondition};
 
 /// Where the folder given to `--root` is served.
 pub const FILES_PREFIX: &str = "/files";
@@ -245,7 +245,7 @@ fn serve_file(req: &Request<'_, '_>, file: &Path, meta: &fs::Metadata) -> Respon
             return with_validators(Response::empty(304));
         }
         Precondition::Failed => {
-            return Response::error(412, "A precondition in the request was false.");
+            return precondition_failed();
         }
     }
     let ctype = content_type(file);
