@@ -169,8 +169,9 @@ fn quality(ranges: &[MediaRange<'_>], kind: &str, subtype: &str, utf8: bool) -> 
     best.map_or(0, |(_, q)| q)
 }
 
-/// Seconds since the epoch and the civil UTC date and time of `t`.
-fn civil(t: SystemTime) -> (i64, [i64; 6]) {
+/// Seconds since the epoch and the civil UTC date and time of `t`:
+/// `[year, month, day, hour, minute, second]`.
+pub fn civil(t: SystemTime) -> (i64, [i64; 6]) {
     let secs = match t.duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_secs() as i64,
         Err(e) => -(e.duration().as_secs() as i64),
