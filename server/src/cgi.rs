@@ -148,7 +148,6 @@ pub fn meta_variables(
     // `Proxy` (as HTTP_PROXY it would pass for the proxy setting of many
     // HTTP libraries: the httpoxy hole), and any name with `_` or other
     // characters that would not map one to one.
-    let mut seen: Vec<String> = Vec::new();
     for h in req.headers {
         let lower = h.name.to_ascii_lowercase();
         if matches!(
@@ -171,19 +170,12 @@ pub fn meta_variables(
             continue;
         }
         let var = format!("HTTP_{}", lower.to_ascii_uppercase().replace('-', "_"));
-        if let Some(i) = seen.iter().position(|v| *v == var) {
-            // §4.1.18: repeated fields are joined with ", ".
-            let entry = env
-                .iter_mut()
-                .filter(|(k, _)| k.starts_with("HTTP_"))
-                .nth(i);
-            if let Some((_, value)) = entry {
-                value.extend_from_slice(b", ");
-                value.extend_from_slice(h.value);
-            }
+        // §4.1.18: repeated fields are joined with ", ".
+        if let Some((_, value)) = env.iter_mut().find(|(k, _)| *k == var) {
+            value.extend_from_slice(b", ");
+            value.extend_from_slice(h.value);
             continue;
         }
-        seen.push(var.clone());
         env.push((var, h.value.to_vec()));
     }
     env
