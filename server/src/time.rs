@@ -46,7 +46,8 @@ pub fn respond(req: &Request<'_, '_>, clock: &dyn Clock) -> Response {
 /// honor the header field by sending a 406").
 pub fn negotiate(req: &Request<'_, '_>) -> Format {
     let ranges: Vec<MediaRange<'_>> = crate::request::values(req.headers, "accept")
-        .flat_map(|value| value.split(|&b| b == b','))
+        // RFC 9110 §12.5.1: `Accept` is a comma-separated list (§5.6.1).
+        .flat_map(crate::request::list)
         .filter_map(parse_range)
         .collect();
     if ranges.is_empty() {
