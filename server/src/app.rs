@@ -81,8 +81,14 @@ impl App {
             }
         }
         if let Some(book) = &self.guestbook {
-            let signs = req.method == "POST" && Guestbook::is_entry(body);
-            if path == "/" && (matches!(req.method, "GET" | "HEAD") || signs) {
+            // The path first: only a POST to `/` has its form read here.
+            let mine = path == "/"
+                && match req.method {
+                    "GET" | "HEAD" => true,
+                    "POST" => Guestbook::is_entry(body),
+                    _ => false,
+                };
+            if mine {
                 return book.respond(req, body);
             }
         }
