@@ -23,7 +23,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{mpsc, Arc, Condvar, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use clap::Parser;
 use server::config::{Config, Exchange};
@@ -759,42 +759,13 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// `2026-11-23T19:36:12Z` (RFC 3339, UTC, whole seconds).
 pub fn rfc3339(time: SystemTime) -> String {
-    let (y, mo, d, h, mi, s) = civil(time);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    server::time::rfc3339(time)
 }
 
 /// The default session name: `20261123T193612Z`.
 fn session_name(time: SystemTime) -> String {
-    let (y, mo, d, h, mi, s) = civil(time);
+    let (_, [y, mo, d, h, mi, s]) = server::time::civil(time);
     format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
-}
-
-/// Year, month, day, hour, minute, second in UTC.
-fn civil(time: SystemTime) -> (i64, u32, u32, u32, u32, u32) {
-    let secs = time
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Days to civil date: H. Hinnant, "chrono-Compatible Low-Level Date
-    // Algorithms", civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        month,
-        day,
-        (rem / 3600) as u32,
-        (rem % 3600 / 60) as u32,
-        (rem % 60) as u32,
-    )
 }
 
 /// `harness capture`'s flags.
@@ -919,6 +890,7 @@ pub fn main(args: &[String]) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn file_stem_names_connection_position_method_and_path() {

@@ -18,12 +18,10 @@ use crate::config::Handler;
 use crate::guestbook::Guestbook;
 use crate::parse::{Request, TargetForm};
 use crate::response::Response;
-use crate::site::{self, KNOWN_METHODS};
-use crate::static_files::StaticFiles;
+use crate::site::{self, not_allowed, options, KNOWN_METHODS};
+use crate::static_files::{StaticFiles, FILES_PREFIX};
 use crate::time::{self, ALLOW_TIME};
 
-/// Where the folder given to `--root` is served.
-pub const FILES_PREFIX: &str = "/files";
 /// Where the scripts of the folder given to `--cgi` run.
 pub const CGI_PREFIX: &str = "/cgi-bin/";
 
@@ -83,8 +81,14 @@ impl App {
             }
         }
         if let Some(book) = &self.guestbook {
-            let signs = req.method == "POST" && Guestbook::is_entry(body);
-            if path == "/" && (matches!(req.method, "GET" | "HEAD") || signs) {
+            // The path first: only a POST to `/` has its form read here.
+            let mine = path == "/"
+                && match req.method {
+                    "GET" | "HEAD" => true,
+                    "POST" => Guestbook::is_entry(body),
+                    _ => false,
+                };
+            if mine {
                 return book.respond(req, body);
             }
         }
@@ -110,18 +114,4 @@ fn path_and_query<'b>(req: &Request<'_, 'b>) -> Option<&'b str> {
         }
         _ => None,
     }
-}
-
-/// RFC 9110 §9.3.7: 200 with `Allow`.
-pub fn options(allow: &'static str) -> Response {
-    let mut r = Response::empty(200);
-    r.allow = Some(allow);
-    r
-}
-
-/// RFC 9110 §15.5.6: a 405 MUST carry `Allow`.
-pub fn not_allowed(allow: &'static str) -> Response {
-    let mut r = Response::error(405, "This resource does not allow that method.");
-    r.allow = Some(allow);
-    r
 }

@@ -24,6 +24,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use crate::parse::table::{FIELD_VALUE, TOKEN};
 use crate::parse::{Request, Version};
 use crate::response::{Body, Response};
 use crate::static_files::check_path;
@@ -93,19 +94,7 @@ impl Cgi {
 }
 
 fn decode(s: &str) -> Option<Vec<u8>> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            out.push(u8::from_str_radix(s.get(i + 1..i + 3)?, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    (!out.contains(&0)).then_some(out)
+    crate::parse::table::percent_decode(s.as_bytes()).filter(|out| !out.contains(&0))
 }
 
 /// The environment of a script: the meta-variables of RFC 3875 §4.1 and
@@ -159,7 +148,6 @@ pub fn meta_variables(
     // `Proxy` (as HTTP_PROXY it would pass for the proxy setting of many
     // HTTP libraries: the httpoxy hole), and any name with `_` or other
     // characters that would not map one to one.
-    let mut seen: Vec<String> = Vec::new();
     for h in req.headers {
         let lower = h.name.to_ascii_lowercase();
         if matches!(
@@ -182,19 +170,12 @@ pub fn meta_variables(
             continue;
         }
         let var = format!("HTTP_{}", lower.to_ascii_uppercase().replace('-', "_"));
-        if let Some(i) = seen.iter().position(|v| *v == var) {
-            // §4.1.18: repeated fields are joined with ", ".
-            let entry = env
-                .iter_mut()
-                .filter(|(k, _)| k.starts_with("HTTP_"))
-                .nth(i);
-            if let Some((_, value)) = entry {
-                value.extend_from_slice(b", ");
-                value.extend_from_slice(h.value);
-            }
+        // §4.1.18: repeated fields are joined with ", ".
+        if let Some((_, value)) = env.iter_mut().find(|(k, _)| *k == var) {
+            value.extend_from_slice(b", ");
+            value.extend_from_slice(h.value);
             continue;
         }
-        seen.push(var.clone());
         env.push((var, h.value.to_vec()));
     }
     env
@@ -319,11 +300,9 @@ fn translate(output: &[u8]) -> Response {
         };
         let name = &line[..colon];
         let value = line[colon + 1..].trim_ascii();
-        let token = !name.is_empty()
-            && name
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-        if !token || value.iter().any(|&b| b < 0x20 && b != b'\t' || b == 0x7f) {
+        // RFC 9110 §5.1: field-name = token; §5.5: the field-value bytes.
+        let token = !name.is_empty() && name.iter().all(|&b| TOKEN[usize::from(b)]);
+        if !token || !value.iter().all(|&b| FIELD_VALUE[usize::from(b)]) {
             return broken("a header line is not a valid field");
         }
         fields.push((std::str::from_utf8(name).expect("token is ASCII"), value));

@@ -20,7 +20,7 @@ use rusqlite::Connection;
 use crate::clock::Clock;
 use crate::parse::Request;
 use crate::response::{escape_html_into, Body, Response, HTML};
-use crate::site::{decode_form, is_form_media_type, Precondition};
+use crate::site::{decode_form, is_form_media_type, precondition_failed, Precondition};
 
 /// The database's file name in the data folder.
 pub const DB_FILE: &str = "guestbook.sqlite3";
@@ -229,7 +229,7 @@ impl Guestbook {
         let precondition = crate::site::preconditions_at(req, &etag, modified);
         if req.method == "POST" {
             if precondition != Precondition::Proceed {
-                return Response::error(412, "A precondition in the request was false.");
+                return precondition_failed();
             }
             return self.post(req, body);
         }
@@ -242,15 +242,8 @@ impl Guestbook {
                 modified,
             ),
             // RFC 9110 §15.4.5: a 304 carries the validators a 200 would.
-            Precondition::NotModified => {
-                let mut r = Response::ok(HTML, Body::Static(b""));
-                r.status = 304;
-                r.content_type = None;
-                r
-            }
-            Precondition::Failed => {
-                Response::error(412, "A precondition in the request was false.")
-            }
+            Precondition::NotModified => Response::empty(304),
+            Precondition::Failed => precondition_failed(),
         };
         r.add_field("ETag", etag);
         r.add_field("Last-Modified", last_modified);

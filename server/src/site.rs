@@ -14,7 +14,7 @@
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use crate::parse::table::hex_value;
+use crate::parse::table::percent_decode as percent_decode_bytes;
 use crate::parse::{Request, TargetForm};
 use crate::request::values;
 use crate::response::{escape_html_into, Body, Response, HTML};
@@ -160,7 +160,8 @@ pub fn absolute_path(target: &str) -> &str {
     }
 }
 
-fn options(allow: &'static str) -> Response {
+/// RFC 9110 §9.3.7: 200 with `Allow`.
+pub fn options(allow: &'static str) -> Response {
     // RFC 9110 §9.3.7 and §8.6: a 200 with `Content-Length: 0`, which a
     // 204 could not carry.
     let mut r = Response::empty(200);
@@ -168,8 +169,8 @@ fn options(allow: &'static str) -> Response {
     r
 }
 
-fn not_allowed(allow: &'static str) -> Response {
-    // RFC 9110 §15.5.6: a 405 MUST carry `Allow`.
+/// RFC 9110 §15.5.6: a 405 MUST carry `Allow`.
+pub fn not_allowed(allow: &'static str) -> Response {
     let mut r = Response::error(405, "This resource does not allow that method.");
     r.allow = Some(allow);
     r
@@ -188,14 +189,13 @@ fn representation(
         Precondition::Proceed => crate::static_files::apply_range(req, r, etag, last_modified()),
         // RFC 9110 §15.4.5: the 304 carries the Date, ETag (and here
         // Last-Modified) a 200 would, and no content.
-        Precondition::NotModified => {
-            r.status = 304;
-            r.content_type = None;
-            r.body = Body::Static(b"");
-            r
-        }
+        Precondition::NotModified => Response {
+            etag: r.etag,
+            last_modified: r.last_modified,
+            ..Response::empty(304)
+        },
         Precondition::Failed => {
-            let mut e = Response::error(412, "A precondition in the request was false.");
+            let mut e = precondition_failed();
             e.etag = Some(etag);
             e
         }
@@ -211,6 +211,12 @@ pub enum Precondition {
     NotModified,
     /// Answer 412.
     Failed,
+}
+
+/// The 412 of [`Precondition::Failed`] (RFC 9110 §15.5.13); callers add
+/// the fields their resource carries.
+pub fn precondition_failed() -> Response {
+    Response::error(412, "A precondition in the request was false.")
 }
 
 /// Evaluates `If-Match`, `If-None-Match` and `If-Modified-Since` against a
@@ -329,7 +335,7 @@ fn post_form(req: &Request<'_, '_>, body: &[u8]) -> Response {
     // RFC 9110 §13.2.2: preconditions hold for POST too (`If-None-Match: *`
     // is false here, since `/` has a representation: 412).
     if preconditions(req, index_etag()) != Precondition::Proceed {
-        return Response::error(412, "A precondition in the request was false.");
+        return precondition_failed();
     }
     let form_type = values(req.headers, "content-type")
         .next()
@@ -417,23 +423,12 @@ pub fn decode_form(body: &[u8]) -> Result<Vec<(String, String)>, FormError> {
 }
 
 fn percent_decode(input: &[u8]) -> Result<String, FormError> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hi = input.get(i + 1).and_then(|&b| hex_value(b));
-                let lo = input.get(i + 2).and_then(|&b| hex_value(b));
-                match (hi, lo) {
-                    (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
-                    _ => return Err(FormError::PercentEncoding),
-                }
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
+    // `+` is a space; swapped before the `%XX` are decoded, so that `%2B`
+    // stays a `+`.
+    let spaced: Vec<u8> = input
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let out = percent_decode_bytes(&spaced).ok_or(FormError::PercentEncoding)?;
     String::from_utf8(out).map_err(|_| FormError::Utf8)
 }

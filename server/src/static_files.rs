@@ -15,11 +15,13 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::app::{not_allowed, options, FILES_PREFIX};
 use crate::parse::Request;
 use crate::request::values;
 use crate::response::{escape_html_into, Body, Response, HTML};
-use crate::site::{preconditions_at, Precondition};
+use crate::site::{not_allowed, options, precondition_failed, preconditions_at, Precondition};
+
+/// Where the folder given to `--root` is served.
+pub const FILES_PREFIX: &str = "/files";
 
 /// `Allow` for everything under `/files/`.
 pub const ALLOW_FILES: &str = "GET, HEAD, OPTIONS";
@@ -149,20 +151,7 @@ pub fn check_path(path: &str) -> Result<Vec<String>, Refusal> {
 }
 
 fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    String::from_utf8(crate::parse::table::percent_decode(s.as_bytes())?).ok()
 }
 
 fn not_found() -> Response {
@@ -256,16 +245,12 @@ fn serve_file(req: &Request<'_, '_>, file: &Path, meta: &fs::Metadata) -> Respon
             return with_validators(Response::empty(304));
         }
         Precondition::Failed => {
-            return Response::error(412, "A precondition in the request was false.");
+            return precondition_failed();
         }
     }
     let ctype = content_type(file);
     // RFC 9110 §14.2: range handling is defined for GET only.
-    let range = if req.method == "GET" && if_range_holds(req, &v.etag, v.modified) {
-        single_range(req, len)
-    } else {
-        RangeAsk::None
-    };
+    let range = requested_range(req, len, &v.etag, v.modified);
     let (status, start, count) = match range {
         RangeAsk::None => (200, 0, len),
         RangeAsk::Satisfiable(first, last) => (206, first, last - first + 1),
@@ -319,6 +304,17 @@ pub enum RangeAsk {
     Satisfiable(u64, u64),
     /// A valid range that selects nothing: 416.
     Unsatisfiable,
+}
+
+/// The range a request asks of a representation of `len` bytes with
+/// validators `etag` and `modified`: RFC 9110 §14.2 (GET only) and
+/// §13.1.5 (`If-Range` must hold).
+fn requested_range(req: &Request<'_, '_>, len: u64, etag: &str, modified: SystemTime) -> RangeAsk {
+    if req.method == "GET" && if_range_holds(req, etag, modified) {
+        single_range(req, len)
+    } else {
+        RangeAsk::None
+    }
 }
 
 fn single_range(req: &Request<'_, '_>, len: u64) -> RangeAsk {
@@ -406,11 +402,11 @@ pub fn apply_range(
     etag: &str,
     modified: SystemTime,
 ) -> Response {
-    if req.method != "GET" || full.status != 200 || !if_range_holds(req, etag, modified) {
+    if full.status != 200 {
         return full;
     }
     let len = full.body.as_bytes().len() as u64;
-    match single_range(req, len) {
+    match requested_range(req, len, etag, modified) {
         RangeAsk::None => full,
         RangeAsk::Unsatisfiable => {
             let mut r =

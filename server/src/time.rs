@@ -46,7 +46,8 @@ pub fn respond(req: &Request<'_, '_>, clock: &dyn Clock) -> Response {
 /// honor the header field by sending a 406").
 pub fn negotiate(req: &Request<'_, '_>) -> Format {
     let ranges: Vec<MediaRange<'_>> = crate::request::values(req.headers, "accept")
-        .flat_map(|value| value.split(|&b| b == b','))
+        // RFC 9110 §12.5.1: `Accept` is a comma-separated list (§5.6.1).
+        .flat_map(crate::request::list)
         .filter_map(parse_range)
         .collect();
     if ranges.is_empty() {
@@ -169,8 +170,9 @@ fn quality(ranges: &[MediaRange<'_>], kind: &str, subtype: &str, utf8: bool) -> 
     best.map_or(0, |(_, q)| q)
 }
 
-/// Seconds since the epoch and the civil UTC date and time of `t`.
-fn civil(t: SystemTime) -> (i64, [i64; 6]) {
+/// Seconds since the epoch and the civil UTC date and time of `t`:
+/// `[year, month, day, hour, minute, second]`.
+pub fn civil(t: SystemTime) -> (i64, [i64; 6]) {
     let secs = match t.duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_secs() as i64,
         Err(e) => -(e.duration().as_secs() as i64),

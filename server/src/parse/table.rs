@@ -95,6 +95,25 @@ pub fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
+/// Decodes `pct-encoded` triplets (RFC 3986 §2.1); `None` when a `%` is
+/// not followed by two `HEXDIG`.
+pub fn percent_decode(input: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        if input[i] == b'%' {
+            let hi = hex_value(*input.get(i + 1)?)?;
+            let lo = hex_value(*input.get(i + 2)?)?;
+            out.push(hi << 4 | lo);
+            i += 3;
+        } else {
+            out.push(input[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +125,17 @@ mod tests {
         for b in 0x80..=0xffusize {
             assert!(!TOKEN[b], "TOKEN admits {b:#x}");
             assert_eq!(TARGET_CLASS[b], 0, "TARGET_CLASS admits {b:#x}");
+        }
+    }
+
+    /// RFC 3986 §2.1: `%` and exactly two HEXDIG, nothing else (no sign,
+    /// as `u8::from_str_radix` would take).
+    #[test]
+    fn percent_decode_takes_two_hexdig_only() {
+        assert_eq!(percent_decode(b"a%20b%2F%2f"), Some(b"a b//".to_vec()));
+        assert_eq!(percent_decode(b"%ff"), Some(vec![0xff]));
+        for bad in [&b"%+a"[..], b"%-1", b"%zz", b"%2", b"%", b"% 1"] {
+            assert_eq!(percent_decode(bad), None, "{bad:?}");
         }
     }
 }
